@@ -1,0 +1,56 @@
+"""The analysis stage: read articles from the store, analyse them, write the results back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlp.analyse import Analyzer, load_analyzer
+from store.analysis import articles_to_analyse, save_analysis
+from store.db import open_db
+
+
+@dataclass
+class AnalyzeReport:
+    analysed: int = 0
+    relevant: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # article id -> error
+
+
+def result_dict(analysis) -> dict:
+    """The analyze-text JSON plus the organisation keys the store links through."""
+    out = analysis.to_json()
+    for item, org in zip(out["organisations"], analysis.organisations, strict=True):
+        item["key"] = org.key
+    return out
+
+
+def analyze_db(
+    db_path: Path,
+    *,
+    everything: bool = False,
+    analyzer: Analyzer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> AnalyzeReport:
+    """Analyse articles not yet analysed (or all); one article failing never stops the run.
+
+    Each article is committed on its own, so a killed run loses at most the article in hand and
+    a re-run carries on where it stopped.
+    """
+    db = open_db(db_path)
+    analyzer = analyzer or load_analyzer()
+    todo = articles_to_analyse(db, everything=everything)
+    report = AnalyzeReport()
+    for i, art in enumerate(todo, 1):
+        try:
+            analysis = analyzer.analyse(art["text"] or "", art["title"] or "")
+            save_analysis(db, art["id"], art["text"] or "", result_dict(analysis))
+        except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
+            report.failed[art["id"]] = f"{type(exc).__name__}: {exc}"
+        else:
+            report.analysed += 1
+            report.relevant += int(analysis.relevant)
+        if progress:
+            progress(i, len(todo))
+    return report

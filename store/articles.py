@@ -1,0 +1,221 @@
+"""Write and read helpers for what the crawler stores: sources, articles, seen URLs, raw pages,
+conditional-GET validators and crawl runs. Every write is idempotent."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from store.db import transaction, utcnow
+from store.text import content_hash, hamming, search_terms, shingle_similarity, simhash
+
+NEAR_DUP_MAX_HAMMING = 14
+NEAR_DUP_MIN_JACCARD = 0.45
+NEAR_DUP_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    status: str  # new | updated | unchanged | duplicate
+    article_id: str
+    cluster_id: str
+
+
+def article_id(canonical_url: str) -> str:
+    return hashlib.sha1(canonical_url.encode()).hexdigest()[:16]
+
+
+def upsert_sources(db: sqlite_utils.Database, sources: list[dict]) -> None:
+    rows = []
+    for src in sources:
+        row = dict(src)
+        for key in ("feeds", "sitemaps", "start_urls", "allowed_domains"):
+            row[key] = json.dumps(list(row.get(key) or []))
+        row["updated_at"] = utcnow()
+        rows.append(row)
+    with transaction(db):
+        db["sources"].upsert_all(rows, pk="id", alter=True)
+
+
+def _iso_week(day: str | None) -> tuple[str | None, int | None, str | None]:
+    if not day:
+        return None, None, None
+    d = date.fromisoformat(day[:10])
+    year, week, _ = d.isocalendar()
+    return d.strftime("%Y-%m"), d.year, f"{year}-W{week:02d}"
+
+
+def _near_duplicate_cluster(db: sqlite_utils.Database, art: dict, sh: str) -> str | None:
+    """The cluster of an existing article that is a lightly edited copy of this one."""
+    where, params = "simhash IS NOT NULL AND id != ?", [art["id"]]
+    if art.get("published"):
+        day = date.fromisoformat(art["published"][:10])
+        where += " AND (published IS NULL OR published BETWEEN ? AND ?)"
+        window = timedelta(days=NEAR_DUP_WINDOW_DAYS)
+        params += [(day - window).isoformat(), (day + window).isoformat()]
+    candidates = [
+        (hamming(sh, row["simhash"]), row["id"], row["cluster_id"])
+        for row in db.query(f"SELECT id, simhash, cluster_id FROM articles WHERE {where}", params)
+    ]
+    for dist, other_id, cluster in sorted(candidates)[:5]:
+        if dist > NEAR_DUP_MAX_HAMMING:
+            break
+        other_text = db.execute("SELECT text FROM articles WHERE id = ?", [other_id]).fetchone()[0]
+        if shingle_similarity(art["text"], other_text or "") >= NEAR_DUP_MIN_JACCARD:
+            return cluster
+    return None
+
+
+def save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
+    """Store one extracted article (keys: url, source_id, title, text, published, ...).
+
+    The same canonical URL is one row; the same text under another URL is recorded as a
+    duplicate of the first; a lightly edited copy joins the first copy's story cluster.
+    """
+    art = dict(art)
+    art["id"] = article_id(art["url"])
+    art["content_hash"] = content_hash(art.get("text") or "")
+    with transaction(db):
+        existing = db.execute(
+            "SELECT content_hash, cluster_id FROM articles WHERE id = ?", [art["id"]]
+        ).fetchone()
+        if existing and existing[0] == art["content_hash"]:
+            _mark_seen(db, art["fetched_url"] or art["url"], art, "article", "", art["id"])
+            return SaveResult("unchanged", art["id"], existing[1])
+        if not existing:
+            same = db.execute(
+                "SELECT id, cluster_id FROM articles WHERE content_hash = ? LIMIT 1",
+                [art["content_hash"]],
+            ).fetchone()
+            if same:
+                _mark_seen(db, art.get("fetched_url") or art["url"], art, "duplicate",
+                           f"same text as article {same[0]}", same[0])
+                return SaveResult("duplicate", same[0], same[1])
+        sh = simhash(art.get("text") or "")
+        cluster = (existing[1] if existing else None) or _near_duplicate_cluster(db, art, sh)
+        art["simhash"] = sh
+        art["cluster_id"] = cluster or art["id"]
+        art["month"], art["year"], art["week"] = _iso_week(art.get("published"))
+        art["search_terms"] = search_terms(f"{art.get('title') or ''} {art.get('text') or ''}")
+        art["snippet"] = _snippet(art.get("text") or "")
+        art["tags"] = json.dumps(list(art.get("tags") or []), ensure_ascii=False)
+        art.setdefault("fetched_at", utcnow())
+        if existing:
+            # New text: the analysis is stale and will be redone.
+            art["analysed_at"] = None
+        db["articles"].upsert(art, pk="id", alter=False)
+        _mark_seen(db, art.get("fetched_url") or art["url"], art, "article", "", art["id"])
+        if art["url"] != art.get("fetched_url"):
+            _mark_seen(db, art["url"], art, "article", "canonical", art["id"])
+    return SaveResult("updated" if existing else "new", art["id"], art["cluster_id"])
+
+
+def _snippet(text: str, size: int = 300) -> str:
+    text = " ".join(text.split())
+    if len(text) <= size:
+        return text
+    cut = text.rfind(" ", 0, size)
+    return text[: cut if cut > 0 else size] + "…"
+
+
+def _mark_seen(db, url: str, art: dict, status: str, reason: str, article: str | None) -> None:
+    mark_seen(db, url, art.get("source_id"), status, reason, article_id_=article,
+              published=art.get("published"), http_status=art.get("http_status"), _tx=False)
+
+
+def mark_seen(
+    db: sqlite_utils.Database,
+    url: str,
+    source_id: str | None,
+    status: str,
+    reason: str = "",
+    *,
+    article_id_: str | None = None,
+    published: str | None = None,
+    http_status: int | None = None,
+    _tx: bool = True,
+) -> None:
+    """Record that a URL was reached and what became of it (article, filtered, error...)."""
+    now = utcnow()
+    row = {"url": url, "source_id": source_id, "status": status, "reason": reason,
+           "article_id": article_id_, "published": published, "http_status": http_status,
+           "last_seen": now}
+
+    def write() -> None:
+        first = db.execute("SELECT first_seen FROM seen_urls WHERE url = ?", [url]).fetchone()
+        row["first_seen"] = first[0] if first else now
+        db["seen_urls"].upsert(row, pk="url")
+
+    if _tx:
+        with transaction(db):
+            write()
+    else:
+        write()
+
+
+def seen_status(db: sqlite_utils.Database, urls: list[str]) -> dict[str, str]:
+    """Status of the given URLs that were seen before (missing ones were never seen)."""
+    out: dict[str, str] = {}
+    for i in range(0, len(urls), 500):
+        chunk = urls[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for url, status in db.execute(
+            f"SELECT url, status FROM seen_urls WHERE url IN ({marks})", chunk
+        ):
+            out[url] = status
+    return out
+
+
+def save_raw_page(
+    db: sqlite_utils.Database,
+    url: str,
+    *,
+    source_id: str | None,
+    http_status: int,
+    content_type: str,
+    encoding: str | None,
+    headers: dict,
+    body: bytes,
+    fetched_at: str | None = None,
+) -> None:
+    row = {"url": url, "source_id": source_id, "http_status": http_status,
+           "content_type": content_type, "encoding": encoding,
+           "headers": json.dumps(headers, ensure_ascii=False),
+           "body_gz": gzip.compress(body, compresslevel=6), "fetched_at": fetched_at or utcnow()}
+    with transaction(db):
+        db["raw_pages"].upsert(row, pk="url")
+
+
+def iter_raw_pages(db: sqlite_utils.Database, source_id: str | None = None):
+    """Yield stored raw pages with their body decompressed (for re-extraction)."""
+    where, params = ("source_id = ?", [source_id]) if source_id else (None, [])
+    for row in db["raw_pages"].rows_where(where, params, order_by="url"):
+        row["body"] = gzip.decompress(row.pop("body_gz"))
+        yield row
+
+
+def get_validators(db: sqlite_utils.Database, url: str) -> dict:
+    row = db.execute("SELECT etag, last_modified FROM fetch_cache WHERE url = ?", [url]).fetchone()
+    return {"etag": row[0], "last_modified": row[1]} if row else {}
+
+
+def put_validators(db: sqlite_utils.Database, url: str, etag: str | None,
+                   last_modified: str | None, http_status: int) -> None:
+    with transaction(db):
+        db["fetch_cache"].upsert({"url": url, "etag": etag, "last_modified": last_modified,
+                                  "http_status": http_status, "fetched_at": utcnow()}, pk="url")
+
+
+def record_crawl_run(db: sqlite_utils.Database, run: dict) -> None:
+    """Write (or update) the per-source record of one crawl run."""
+    row = dict(run)
+    row["id"] = f"{row['run_id']}:{row['source_id']}"
+    if isinstance(row.get("errors_by_kind"), dict):
+        row["errors_by_kind"] = json.dumps(row["errors_by_kind"], sort_keys=True)
+    with transaction(db):
+        db["crawl_runs"].upsert(row, pk="id", alter=True)

@@ -1,0 +1,101 @@
+"""Opening the database: WAL mode, migrations, derived objects (indexes, FTS, views)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from store.schema import FTS_COLUMNS, FTS_TOKENIZE, INDEXES, MIGRATIONS, VIEWS
+
+
+class StoreError(Exception):
+    """A database that cannot be opened or migrated; the message names the file."""
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the observatory database, migrated to the current schema."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise StoreError(f"{path}: folder {path.parent} does not exist")
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a usable SQLite database ({exc})") from exc
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        try:
+            apply_migrations(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot migrate database ({exc})") from exc
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One unit of work: everything inside commits together or not at all."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+    if not db["_migrations"].exists():
+        return []
+    return [r["name"] for r in db["_migrations"].rows_where(order_by="name")]
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations, each in its own transaction; return the names applied."""
+    known = {name for name, _ in MIGRATIONS}
+    done = applied_migrations(db)
+    unknown = [name for name in done if name not in known]
+    if unknown:
+        raise StoreError(
+            f"database has migrations this version does not know ({', '.join(unknown)}): "
+            "it was written by a newer version of the observatory"
+        )
+    applied = []
+    for name, migration in MIGRATIONS:
+        if name in done:
+            continue
+        with transaction(db):
+            db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+            migration(db)
+            db["_migrations"].insert({"name": name, "applied_at": utcnow()})
+        applied.append(name)
+    if applied or not db["articles_fts"].exists():
+        apply_derived(db)
+    return applied
+
+
+def apply_derived(db: sqlite_utils.Database) -> None:
+    """Indexes, full-text search and views; safe to run any number of times."""
+    with transaction(db):
+        for table, indexes in INDEXES.items():
+            for columns in indexes:
+                db[table].create_index(columns, if_not_exists=True)
+        for name, sql in VIEWS.items():
+            db.create_view(name, sql, replace=True)
+    if not db["articles_fts"].exists():
+        db["articles"].enable_fts(
+            FTS_COLUMNS, tokenize=FTS_TOKENIZE, create_triggers=True, replace=True
+        )

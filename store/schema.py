@@ -1,0 +1,313 @@
+"""The one place where tables are created or altered.
+
+Migrations are plain functions applied in order and recorded in `_migrations`; each runs inside a
+transaction, so a database is never left half-migrated. Indexes, full-text search and views are
+(re)applied idempotently after migrations by `apply_derived`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _m001_core(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "id": str,
+            "name": str,
+            "kind": str,
+            "region": str,
+            "homepage": str,
+            "feeds": str,  # JSON array
+            "sitemaps": str,
+            "start_urls": str,
+            "allowed_domains": str,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db["articles"].create(
+        {
+            "id": str,  # sha1 of the canonical URL, 16 hex chars
+            "url": str,  # canonical URL
+            "fetched_url": str,  # URL as requested
+            "source_id": str,
+            "title": str,
+            "author": str,
+            "text": str,
+            "snippet": str,  # first ~300 characters, shown to the public
+            "published": str,  # ISO date YYYY-MM-DD
+            "date_method": str,  # how the date was found (meta, time, byline, sitemap, feed...)
+            "month": str,  # YYYY-MM, for monthly facets
+            "year": int,
+            "week": str,  # ISO week YYYY-Www
+            "tags": str,  # JSON array
+            "search_terms": str,  # hyphen-folded variants for FTS ("coprogettazione")
+            "content_hash": str,
+            "simhash": str,  # 64-bit simhash as 16 hex chars, for near-duplicate clustering
+            "cluster_id": str,  # one id per story: copies of a press release share it
+            "fetched_at": str,
+            # Written by the analysis stage (denormalised for Datasette facets).
+            "relevant": int,
+            "relevance_score": float,
+            "practice_types": str,  # JSON array of label ids
+            "policy_areas": str,
+            "organisations": str,  # JSON array of canonical names
+            "org_types": str,
+            "comuni": str,
+            "province": str,
+            "regioni": str,
+            "analysed_at": str,
+            "model_version": str,
+            "pipeline_version": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["seen_urls"].create(
+        {
+            "url": str,
+            "source_id": str,
+            "status": str,  # article | duplicate | filtered | not_article | error | disallowed
+            "reason": str,
+            "article_id": str,
+            "published": str,
+            "http_status": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="url",
+    )
+    db["raw_pages"].create(
+        {
+            "url": str,
+            "source_id": str,
+            "fetched_at": str,
+            "http_status": int,
+            "content_type": str,
+            "encoding": str,
+            "headers": str,  # JSON object
+            "body_gz": bytes,  # gzip-compressed response body
+        },
+        pk="url",
+    )
+    db["fetch_cache"].create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "http_status": int,
+            "fetched_at": str,
+        },
+        pk="url",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": str,  # run_id:source_id
+            "run_id": str,
+            "source_id": str,
+            "started": str,
+            "finished": str,
+            "duration_s": float,
+            "requests": int,
+            "responses_304": int,
+            "article_pages": int,
+            "new_articles": int,
+            "duplicates": int,
+            "filtered": int,
+            "errors": int,
+            "errors_by_kind": str,  # JSON object
+            "status": str,  # ok | partial | failed
+            "message": str,
+        },
+        pk="id",
+    )
+    db["organisations"].create(
+        {
+            "id": str,  # stable key from nlp canonicalisation
+            "name": str,
+            "type": str,
+            "first_seen": str,  # first publication date it appeared in
+            "mentions_count": int,
+            "articles_count": int,
+        },
+        pk="id",
+    )
+    db["org_aliases"].create(
+        {
+            "alias_key": str,  # key produced by the extractor
+            "org_id": str,  # organisation it maps to (staff merges: several keys -> one id)
+            "alias": str,  # a surface form
+            "origin": str,  # auto | staff
+            "type_override": str,  # staff correction of the type, or null
+            "name_override": str,
+        },
+        pk="alias_key",
+    )
+    db["mentions"].create(
+        {
+            "id": str,  # article_id:start
+            "article_id": str,
+            "org_id": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "pipeline_version": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("org_id", "organisations", "id")],
+    )
+    db["places"].create(
+        {
+            "id": str,  # istat code for comuni, else level:name
+            "name": str,
+            "level": str,
+            "istat": str,
+            "provincia": str,
+            "regione": str,
+            "lat": float,
+            "lon": float,
+        },
+        pk="id",
+    )
+    db["article_places"].create(
+        {
+            "id": str,  # article_id:start
+            "article_id": str,
+            "place_id": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "inside_org": int,
+            "pipeline_version": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("place_id", "places", "id")],
+    )
+    db["amounts"].create(
+        {
+            "id": str,  # article_id:start
+            "article_id": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "kind": str,
+            "value": float,
+            "context": str,  # the sentence around the amount
+            "pipeline_version": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["labels"].create(
+        {
+            "id": str,  # article_id:task:label
+            "article_id": str,
+            "task": str,  # relevance | practice_type | policy_area
+            "label": str,
+            "score": float,
+            "evidence": str,
+            "model_version": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["reviews"].create(
+        {
+            "id": int,
+            "article_id": str,
+            "task": str,
+            "label": str,
+            "value": int,  # 1 = label applies, 0 = it does not
+            "reviewer": str,
+            "reviewed_at": str,
+            "note": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["digests"].create(
+        {
+            "week": str,
+            "generated_at": str,
+            "title": str,
+            "markdown": str,
+            "html": str,
+            "stats": str,  # JSON object
+        },
+        pk="week",
+    )
+    db["job_runs"].create(
+        {
+            "id": str,
+            "job": str,
+            "started": str,
+            "finished": str,
+            "status": str,  # running | ok | failed | timeout | abandoned
+            "counts": str,  # JSON object
+            "error": str,
+        },
+        pk="id",
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_core", _m001_core),
+]
+
+INDEXES: dict[str, list[list[str]]] = {
+    "articles": [
+        ["source_id"],
+        ["published"],
+        ["month"],
+        ["week"],
+        ["relevant", "published"],
+        ["cluster_id"],
+        ["content_hash"],
+        ["analysed_at"],
+    ],
+    "seen_urls": [["source_id", "status"]],
+    "crawl_runs": [["source_id", "started"]],
+    "mentions": [["article_id"], ["org_id"]],
+    "article_places": [["article_id"], ["place_id"]],
+    "amounts": [["article_id"], ["kind", "value"]],
+    "labels": [["article_id"], ["task", "label"]],
+    "reviews": [["article_id", "task"]],
+    "org_aliases": [["org_id"]],
+    "job_runs": [["job", "started"]],
+}
+
+VIEWS: dict[str, str] = {
+    # One row per story: the earliest copy stands for its cluster.
+    "stories": """
+        SELECT a.* FROM articles a
+        WHERE a.id = (
+            SELECT b.id FROM articles b WHERE b.cluster_id = a.cluster_id
+            ORDER BY b.published, b.fetched_at, b.id LIMIT 1
+        )
+    """,
+    "source_health": """
+        SELECT s.id AS source_id, s.name, s.kind, s.region,
+            (SELECT max(started) FROM crawl_runs r WHERE r.source_id = s.id) AS last_run,
+            (SELECT status FROM crawl_runs r WHERE r.source_id = s.id
+                ORDER BY started DESC LIMIT 1) AS last_status,
+            (SELECT max(started) FROM crawl_runs r WHERE r.source_id = s.id
+                AND r.status = 'ok') AS last_ok,
+            (SELECT count(*) FROM (SELECT status FROM crawl_runs r WHERE r.source_id = s.id
+                ORDER BY started DESC LIMIT 3) WHERE status = 'failed') AS recent_failures,
+            (SELECT count(*) FROM articles a WHERE a.source_id = s.id) AS articles,
+            (SELECT max(published) FROM articles a WHERE a.source_id = s.id) AS last_article,
+            CASE WHEN (SELECT count(*) FROM (SELECT status FROM crawl_runs r
+                WHERE r.source_id = s.id ORDER BY started DESC LIMIT 3)
+                WHERE status = 'failed') >= 3 THEN 1 ELSE 0 END AS flagged
+        FROM sources s
+    """,
+}
+
+FTS_COLUMNS = ["title", "text", "search_terms"]
+# unicode61 with diacritics removed: "disabilita" finds "disabilità" (porter is English-only).
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"

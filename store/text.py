@@ -1,0 +1,64 @@
+"""Pure text helpers the store needs: hashes, simhash, folded search terms."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# "co-progettazione", "co progettazione", "socio-sanitario" -> one folded token for search.
+_PREFIXED = re.compile(
+    r"\b(co|auto|multi|inter|socio|pluri|extra|sovra|infra|post|pre|neo)[\s\-‐–]+(\w{3,})",
+    re.IGNORECASE,
+)
+_HYPHENATED = re.compile(r"\b(\w+)[\-‐–](\w+)\b")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Disabilità" -> "disabilita"."""
+    nfkd = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalised words, so whitespace and case changes do not matter."""
+    words = _WORD.findall(fold(text))
+    return hashlib.sha1(" ".join(words).encode()).hexdigest()
+
+
+def search_terms(text: str) -> str:
+    """Joined forms of prefixed and hyphenated words, indexed beside the text."""
+    found = {fold(a + b) for a, b in _PREFIXED.findall(text)}
+    found |= {fold(a + b) for a, b in _HYPHENATED.findall(text)}
+    return " ".join(sorted(found))
+
+
+def _shingles(words: list[str], size: int = 3) -> list[str]:
+    if len(words) < size:
+        return [" ".join(words)] if words else []
+    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+
+
+def simhash(text: str) -> str:
+    """64-bit simhash over word 3-shingles, as 16 hex characters."""
+    weights = [0] * 64
+    for shingle in _shingles(_WORD.findall(fold(text))):
+        h = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+        for bit in range(64):
+            weights[bit] += 1 if h >> bit & 1 else -1
+    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    return f"{value:016x}"
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def shingle_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of word 3-shingles: the check behind a simhash candidate."""
+    sa = set(_shingles(_WORD.findall(fold(a))))
+    sb = set(_shingles(_WORD.findall(fold(b))))
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
