@@ -219,3 +219,33 @@ def record_crawl_run(db: sqlite_utils.Database, run: dict) -> None:
         row["errors_by_kind"] = json.dumps(row["errors_by_kind"], sort_keys=True)
     with transaction(db):
         db["crawl_runs"].upsert(row, pk="id", alter=True)
+
+
+def save_link_hints(db: sqlite_utils.Database, hints: list[dict]) -> None:
+    """Remember what feeds and sitemaps said about links; a dated hint is never replaced by an
+    undated one (a listing seen later must not erase a feed date)."""
+    rows = []
+    for hint in hints:
+        row = dict(hint)
+        row["tags"] = json.dumps(list(row.get("tags") or []), ensure_ascii=False)
+        row["seen_at"] = utcnow()
+        rows.append(row)
+    with transaction(db):
+        for row in rows:
+            old = db.execute("SELECT published, title, tags FROM link_hints WHERE url = ?",
+                             [row["url"]]).fetchone()
+            if old:
+                row["published"] = row.get("published") or old[0]
+                row["title"] = row.get("title") or old[1]
+                row["tags"] = row["tags"] if row["tags"] != "[]" else old[2]
+            db["link_hints"].upsert(row, pk="url")
+
+
+def get_link_hint(db: sqlite_utils.Database, url: str) -> dict:
+    """The stored hint for a canonical URL, with tags decoded ({} when none)."""
+    row = db.execute("SELECT origin, published, title, tags FROM link_hints WHERE url = ?",
+                     [url]).fetchone()
+    if not row:
+        return {}
+    return {"origin": row[0], "published": row[1], "title": row[2],
+            "tags": json.loads(row[3] or "[]")}

@@ -255,8 +255,27 @@ def _m001_core(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_link_hints(db: sqlite_utils.Database) -> None:
+    """What a feed or sitemap said about a link (date, title, tags), kept apart from the request:
+    Scrapy's dupefilter drops a second request to the same URL with its metadata, and
+    re-extraction without network needs the feed date of pages that show none."""
+    db["link_hints"].create(
+        {
+            "url": str,  # canonical article URL
+            "source_id": str,
+            "origin": str,  # feed | sitemap | news_sitemap | listing
+            "published": str,  # ISO date YYYY-MM-DD as the feed or sitemap gave it
+            "title": str,
+            "tags": str,  # JSON array
+            "seen_at": str,
+        },
+        pk="url",
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
+    ("002_link_hints", _m002_link_hints),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
