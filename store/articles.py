@@ -232,9 +232,11 @@ def save_link_hints(db: sqlite_utils.Database, hints: list[dict]) -> None:
         rows.append(row)
     with transaction(db):
         for row in rows:
-            old = db.execute("SELECT published, title, tags FROM link_hints WHERE url = ?",
+            old = db.execute("SELECT published, title, tags, origin FROM link_hints WHERE url = ?",
                              [row["url"]]).fetchone()
             if old:
+                if old[0] and not row.get("published"):
+                    row["origin"] = old[3]
                 row["published"] = row.get("published") or old[0]
                 row["title"] = row.get("title") or old[1]
                 row["tags"] = row["tags"] if row["tags"] != "[]" else old[2]
