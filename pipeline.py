@@ -97,7 +97,9 @@ def run(sources: SourcesOpt = DEFAULT_SOURCES, db: DbOpt = DEFAULT_DB) -> None:
 @app.command()
 def digest(
     db: DbOpt = DEFAULT_DB,
-    week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www (default: last week).")] = None,
+    week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www (default: last week).")] = (
+        None
+    ),
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/digest"),
     send: Annotated[bool, typer.Option(help="Send by SMTP (settings from environment).")] = False,
 ) -> None:
@@ -196,8 +198,9 @@ def evaluate_entities(
 ) -> None:
     """Print precision/recall/F1 per entity type on the domain evaluation set."""
     from nlp.entities import load_extractor
-    from nlp.eval_data import load_eval_set
     from nlp.evaluate_entities import evaluate, format_report
+
+    from nlp.eval_data import load_eval_set
 
     print(format_report(evaluate(load_extractor(), load_eval_set(data))))
 
@@ -207,7 +210,9 @@ def train(
     corpus: Annotated[Path, typer.Option(help="Labelled corpus folder.")] = (
         ROOT / "nlp" / "data" / "classifier"
     ),
-    out: Annotated[Path, typer.Option(help="Model folder.")] = ROOT / "nlp" / "models" / "classifier",
+    out: Annotated[Path, typer.Option(help="Model folder.")] = (
+        ROOT / "nlp" / "models" / "classifier"
+    ),
     db: Annotated[Path | None, typer.Option(help="Add staff reviews from this database.")] = None,
 ) -> None:
     """(Re)train the classifiers from the corpus plus staff reviews."""

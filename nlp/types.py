@@ -15,7 +15,8 @@ class OrgMention:
     start: int  # character offsets into the analysed text
     end: int
     canonical: str  # canonical display name ("ASL Salerno")
-    type: str  # pubblico | terzo_settore | fondazione | universita_ricerca | impresa | media | altro
+    # pubblico | terzo_settore | fondazione | universita_ricerca | impresa | media | altro
+    type: str
     key: str = ""  # stable canonical key ("asl-salerno"); the store links mentions through it
 
 

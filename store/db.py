@@ -78,7 +78,9 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
         if name in done:
             continue
         with transaction(db):
-            db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+            db["_migrations"].create(
+                {"name": str, "applied_at": str}, pk="name", if_not_exists=True
+            )
             migration(db)
             db["_migrations"].insert({"name": name, "applied_at": utcnow()})
         applied.append(name)

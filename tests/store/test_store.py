@@ -22,8 +22,9 @@ BODY = (
 
 
 def article(url: str, text: str = BODY, **extra) -> dict:
-    return {"url": url, "fetched_url": url, "source_id": "demo", "title": "Co-progettazione a Lecco",
-            "text": text, "published": "2026-11-10", "date_method": "meta", **extra}
+    return {"url": url, "fetched_url": url, "source_id": "demo",
+            "title": "Co-progettazione a Lecco", "text": text, "published": "2026-11-10",
+            "date_method": "meta", **extra}
 
 
 @pytest.fixture

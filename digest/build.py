@@ -1,0 +1,267 @@
+"""The weekly digest: gather a week's stories from the store, render Markdown and HTML (Jinja2),
+store both in the `digests` table and write them to a folder.
+
+Stories, not copies: every count and list works on the `stories` view (one row per cluster).
+Re-running a week replaces that week's digest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlite_utils
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from store.db import open_db, transaction, utcnow
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PRACTICE_NAMES = {
+    "coprogrammazione": "Co-programmazione",
+    "coprogettazione": "Co-progettazione",
+    "accreditamento": "Accreditamento",
+    "convenzione": "Convenzioni (art. 56)",
+    "partenariato": "Partenariati pubblico-privati",
+    "patto_collaborazione": "Patti di collaborazione",
+    "comunita_pratica": "Comunità di pratica",
+    "formazione_evento": "Formazione ed eventi",
+    "ricerca_valutazione": "Ricerca e valutazione",
+    "bando_finanziamento": "Bandi e finanziamenti",
+    "normativa": "Normativa",
+}
+OTHER = "altro"
+MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+          "settembre", "ottobre", "novembre", "dicembre"]
+
+
+class DigestError(ValueError):
+    """A digest that cannot be written; the message names the week or the folder."""
+
+
+@dataclass
+class Story:
+    id: str
+    title: str
+    url: str
+    source: str
+    published: str
+    summary: str
+    copies: int
+    practice_types: list[str]
+    regioni: list[str]
+    page: str  # Datasette page of the article
+
+
+@dataclass
+class DigestData:
+    week: str
+    start: str  # ISO date of Monday
+    end: str  # ISO date of Sunday
+    title: str
+    base_url: str
+    stories_total: int
+    copies_total: int
+    sources: list[str]
+    regions: list[str]
+    groups: list[tuple[str, list[Story]]]  # (practice display name, stories)
+    chart: list[tuple[str, int, int]]  # (practice name, count, bar width %)
+    new_organisations: list[dict]
+    amounts: list[dict]
+    health: list[dict]  # sources that failed or went silent
+    generated_at: str = field(default_factory=utcnow)
+
+
+@dataclass
+class DigestResult:
+    week: str
+    stories: int
+    markdown_path: Path
+    html_path: Path
+    markdown: str
+    html: str
+
+
+def parse_week(week: str) -> tuple[date, date]:
+    """'2026-W46' -> (Monday, Sunday); a clear error for anything else."""
+    try:
+        year, num = week.split("-W")
+        monday = date.fromisocalendar(int(year), int(num), 1)
+    except ValueError as exc:
+        raise DigestError(f"week {week!r}: expected YYYY-Www, e.g. 2026-W46") from exc
+    return monday, monday + timedelta(days=6)
+
+
+def previous_week(today: date | None = None) -> str:
+    year, week, _ = ((today or date.today()) - timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def italian_date(day: str) -> str:
+    d = date.fromisoformat(day[:10])
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def _lead(text: str, limit: int = 220) -> str:
+    first = " ".join((text or "").split())
+    for end in (". ", "! ", "? "):
+        cut = first.find(end)
+        if 40 <= cut <= limit:
+            return first[: cut + 1]
+    return first[:limit].rsplit(" ", 1)[0] + "…" if len(first) > limit else first
+
+
+def _stories(db: sqlite_utils.Database, start: date, end: date, base_url: str) -> list[Story]:
+    rows = db.query(
+        """SELECT s.id, s.title, s.url, s.published, s.text, s.practice_types, s.regioni,
+                  src.name AS source,
+                  (SELECT count(*) FROM articles c WHERE c.cluster_id = s.cluster_id) AS copies,
+                  (SELECT evidence FROM labels l WHERE l.article_id = s.id
+                     AND l.task = 'practice_type' ORDER BY score DESC LIMIT 1) AS evidence
+           FROM stories s LEFT JOIN sources src ON src.id = s.source_id
+           WHERE s.relevant = 1 AND s.published BETWEEN ? AND ?
+           ORDER BY s.relevance_score DESC, s.published DESC""",
+        [start.isoformat(), end.isoformat()],
+    )
+    return [
+        Story(id=r["id"], title=r["title"] or "(senza titolo)", url=r["url"],
+              source=r["source"] or "", published=r["published"],
+              summary=_lead(r["text"]) or r["evidence"] or "", copies=r["copies"],
+              practice_types=json.loads(r["practice_types"] or "[]"),
+              regioni=json.loads(r["regioni"] or "[]"),
+              page=f"{base_url}/osservatorio/articles/{quote(r['id'])}")
+        for r in rows
+    ]
+
+
+def _group(stories: list[Story]) -> list[tuple[str, list[Story]]]:
+    """Each story under its first practice type, in the taxonomy's order."""
+    order = list(PRACTICE_NAMES) + [OTHER]
+    groups: dict[str, list[Story]] = {}
+    for story in stories:
+        first = next((p for p in order if p in story.practice_types), OTHER)
+        groups.setdefault(first, []).append(story)
+    return [(PRACTICE_NAMES.get(k, "Altre notizie"), groups[k]) for k in order if k in groups]
+
+
+def _chart(stories: list[Story]) -> list[tuple[str, int, int]]:
+    counts = {k: sum(k in s.practice_types for s in stories) for k in PRACTICE_NAMES}
+    top = max(counts.values(), default=0) or 1
+    return [(PRACTICE_NAMES[k], n, round(100 * n / top)) for k, n in
+            sorted(counts.items(), key=lambda kv: -kv[1]) if n]
+
+
+def _new_organisations(db, start: date, end: date) -> list[dict]:
+    return list(db.query(
+        """SELECT o.id, o.name, o.type, o.articles_count FROM organisations o
+           WHERE o.first_seen BETWEEN ? AND ?
+             AND EXISTS (SELECT 1 FROM mentions m JOIN articles a ON a.id = m.article_id
+                         WHERE m.org_id = o.id AND a.relevant = 1)
+           ORDER BY o.articles_count DESC, o.name LIMIT 15""",
+        [start.isoformat(), end.isoformat()],
+    ))
+
+
+def _amounts(db, start: date, end: date) -> list[dict]:
+    return list(db.query(
+        """SELECT am.text, am.value, am.context, s.title, s.url FROM amounts am
+           JOIN stories s ON s.id = am.article_id
+           WHERE am.kind = 'money' AND s.relevant = 1 AND s.published BETWEEN ? AND ?
+           ORDER BY am.value DESC LIMIT 5""",
+        [start.isoformat(), end.isoformat()],
+    ))
+
+
+def _health(db, end: date) -> list[dict]:
+    """Sources whose last run failed, or with no article in the last 30 days."""
+    silent_since = (end - timedelta(days=30)).isoformat()
+    return list(db.query(
+        """SELECT source_id, name, last_status, last_article, recent_failures
+           FROM source_health
+           WHERE last_status = 'failed' OR last_article IS NULL OR last_article < ?
+           ORDER BY name""",
+        [silent_since],
+    ))
+
+
+def gather(db: sqlite_utils.Database, week: str, base_url: str) -> DigestData:
+    start, end = parse_week(week)
+    stories = _stories(db, start, end, base_url)
+    copies = sum(s.copies for s in stories)
+    return DigestData(
+        week=week, start=start.isoformat(), end=end.isoformat(),
+        title=f"Osservatorio co-progettazione · settimana {week[-2:]} "
+              f"({italian_date(start.isoformat())} – {italian_date(end.isoformat())})",
+        base_url=base_url, stories_total=len(stories), copies_total=copies,
+        sources=sorted({s.source for s in stories if s.source}),
+        regions=sorted({r for s in stories for r in s.regioni}),
+        groups=_group(stories), chart=_chart(stories),
+        new_organisations=_new_organisations(db, start, end),
+        amounts=_amounts(db, start, end), health=_health(db, end),
+    )
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["euro"] = lambda v: f"{v:,.0f} €".replace(",", ".")
+    env.filters["data"] = italian_date
+    env.filters["md"] = _markdown_escape
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def safe_url(url: str) -> str:
+    """Only http(s) links from crawled data reach the digest; anything else becomes '#'."""
+    url = str(url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else "#"
+
+
+def _markdown_escape(text: str) -> str:
+    """Crawled text shown in Markdown: no markup, links or HTML can come through."""
+    out = str(text or "").replace("\n", " ")
+    for ch in "\\`*_{}[]()<>#|!":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def render(data: DigestData) -> tuple[str, str]:
+    env = _environment()
+    context = asdict(data) | {"practice_names": PRACTICE_NAMES}
+    return (env.get_template("digest.md.j2").render(**context),
+            env.get_template("digest.html").render(**context))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_digest(db_path: Path, week: str, out_dir: Path,
+                 base_url: str | None = None) -> DigestResult:
+    """Build the week's digest, store it (replacing the week's old one) and write the files."""
+    base_url = (base_url or os.environ.get("OBS_PUBLIC_URL", "http://127.0.0.1:8001")).rstrip("/")
+    db = open_db(db_path)
+    data = gather(db, week, base_url)
+    markdown, html = render(data)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        md_path, html_path = out_dir / f"digest-{week}.md", out_dir / f"digest-{week}.html"
+        _write_atomic(md_path, markdown)
+        _write_atomic(html_path, html)
+    except OSError as exc:
+        raise DigestError(f"{out_dir}: cannot write the digest ({exc.strerror or exc})") from exc
+    stats = {"stories": data.stories_total, "copies": data.copies_total,
+             "sources": len(data.sources), "regions": data.regions}
+    with transaction(db):
+        db["digests"].upsert({"week": week, "generated_at": datetime.now().isoformat(
+            timespec="seconds"), "title": data.title, "markdown": markdown, "html": html,
+            "stats": json.dumps(stats, ensure_ascii=False)}, pk="week")
+    return DigestResult(week, data.stories_total, md_path, html_path, markdown, html)

@@ -1,0 +1,69 @@
+"""The weekly digest built from a real database: sections, stories not copies, idempotence,
+an honest empty week, untrusted titles escaped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from digest.build import DigestError, previous_week, write_digest
+from store.db import open_db
+
+
+def test_week_digest_counts_stories_not_copies(digest_db, tmp_path):
+    result = write_digest(digest_db, "2026-W46", tmp_path / "out", base_url="http://obs.test")
+    md = result.markdown
+    assert result.stories == 2  # the copy on a second site joins its story; sport is irrelevant
+    assert "**2** storie rilevanti (3 articoli, contando le ripubblicazioni)" in md
+    assert "## Co-progettazione" in md and "## Patti di collaborazione" in md
+    assert "Derby" not in md
+    assert "2 copie" in md or "(2 copie)" in md
+    assert "1.200.000 €" in md  # largest amounts
+    assert "Comune di Bergamo (pubblico)" in md  # first seen this week
+    assert "Cronache Locali (errore all'ultimo crawl)" in md  # staff health line
+    assert "http://obs.test/osservatorio/articles/" in md
+    assert result.markdown_path.read_text(encoding="utf-8") == md
+
+
+def test_rerun_replaces_the_week(digest_db, tmp_path):
+    write_digest(digest_db, "2026-W46", tmp_path / "out")
+    write_digest(digest_db, "2026-W46", tmp_path / "out")
+    assert open_db(digest_db)["digests"].count == 1
+
+
+def test_empty_week_is_short_and_honest(digest_db, tmp_path):
+    result = write_digest(digest_db, "2026-W30", tmp_path / "out")
+    assert result.stories == 0
+    assert "non ha raccolto notizie rilevanti" in result.markdown
+    assert "non ha raccolto notizie rilevanti" in result.html
+
+
+def test_hostile_title_cannot_inject_markup(digest_db, tmp_path):
+    result = write_digest(digest_db, "2026-W46", tmp_path / "out")
+    assert "<script>" not in result.html
+    assert "&lt;script&gt;" in result.html
+    assert "<script>" not in result.markdown
+    assert "<script" not in result.html.lower().replace("&lt;script", "")
+
+
+def test_html_is_email_ready(digest_db, tmp_path):
+    html = write_digest(digest_db, "2026-W46", tmp_path / "out").html
+    assert "<style" not in html and "<link" not in html  # inline CSS only
+    assert 'style="' in html
+
+
+def test_bad_week_and_unwritable_folder_are_clear_errors(digest_db, tmp_path):
+    with pytest.raises(DigestError, match="YYYY-Www"):
+        write_digest(digest_db, "2026-46", tmp_path / "out")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DigestError, match="cannot write"):
+        write_digest(digest_db, "2026-W46", blocker / "sub")
+    assert open_db(digest_db)["digests"].count == 0  # nothing half-written
+
+
+def test_previous_week():
+    assert previous_week(date(2026, 11, 23)) == "2026-W47"
+    assert previous_week(date(2026, 1, 5)) == "2026-W01"
+
