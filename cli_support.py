@@ -24,6 +24,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
         ("nlp.entities", "ModelError"),
         ("nlp.entities", "ExtractionError"),
         ("scheduler.config", "ScheduleError"),
+        ("scheduler.service", "SchedulerLocked"),
         ("digest.build", "DigestError"),
     ):
         try:

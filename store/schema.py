@@ -273,9 +273,16 @@ def _m002_link_hints(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_job_run_pid(db: sqlite_utils.Database) -> None:
+    # The process that ran a job: a "running" row whose process is gone was interrupted.
+    db["job_runs"].add_column("pid", int)
+    db["job_runs"].add_column("trigger", str)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
+    ("003_job_run_pid", _m003_job_run_pid),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
