@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nlp.eval_data import (
+    ORG_TYPES,
+    PLACE_LEVELS,
+    SOURCE_TYPES,
     EvalDataError,
     GoldAmount,
     GoldDoc,
@@ -206,3 +210,45 @@ def test_canonical_names_are_consistent_within_a_text(
             ambiguous = {s: c for s, c in canon_by_surface.items() if len(c) > 1}
             assert not ambiguous, (doc.id, ambiguous)
 
+
+def count_mentions(docs: list[GoldDoc]) -> Counter[str]:
+    counts: Counter[str] = Counter(texts=len(docs))
+    for doc in docs:
+        counts["orgs"] += len(doc.orgs)
+        counts["places"] += len(doc.places)
+        counts.update(amount.kind for amount in doc.amounts)
+    return counts
+
+
+def test_shipped_sets_meet_size_floors(shipped: dict[str, list[GoldDoc]]) -> None:
+    dev, test = count_mentions(shipped["dev.jsonl"]), count_mentions(shipped["test.jsonl"])
+    assert dev["texts"] >= 70
+    assert test["texts"] >= 30
+    total = dev + test
+    assert total["orgs"] >= 350
+    assert total["places"] >= 250
+    assert total["money"] >= 120
+    assert total["percent"] >= 40
+
+
+@pytest.mark.parametrize("name", ["dev.jsonl", "test.jsonl"])
+def test_every_type_and_level_occurs_in_each_split(
+    shipped: dict[str, list[GoldDoc]], name: str
+) -> None:
+    docs = shipped[name]
+    assert {org.type for doc in docs for org in doc.orgs} == ORG_TYPES
+    assert {place.level for doc in docs for place in doc.places} == PLACE_LEVELS
+    assert any(place.inside_org for doc in docs for place in doc.places)
+
+
+def test_dev_and_test_texts_are_distinct(shipped: dict[str, list[GoldDoc]]) -> None:
+    dev_texts = {doc.text for doc in shipped["dev.jsonl"]}
+    assert not dev_texts & {doc.text for doc in shipped["test.jsonl"]}
+    dev_ids = {doc.id for doc in shipped["dev.jsonl"]}
+    assert not dev_ids & {doc.id for doc in shipped["test.jsonl"]}
+
+
+def test_readme_documents_every_vocabulary_value() -> None:
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    for value in sorted(SOURCE_TYPES | ORG_TYPES | PLACE_LEVELS):
+        assert f"`{value}`" in readme, value
