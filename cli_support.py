@@ -26,6 +26,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
         ("scheduler.config", "ScheduleError"),
         ("scheduler.service", "SchedulerLocked"),
         ("digest.build", "DigestError"),
+        ("digest.mail", "MailError"),
     ):
         try:
             mod = __import__(module, fromlist=[name])

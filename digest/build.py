@@ -226,7 +226,8 @@ def safe_url(url: str) -> str:
 def _markdown_escape(text: str) -> str:
     """Crawled text shown in Markdown: no markup, links or HTML can come through."""
     out = str(text or "").replace("\n", " ")
-    for ch in "\\`*_{}[]()<>#|!":
+    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "\\`*_{}[]()#!":
         out = out.replace(ch, "\\" + ch)
     return out
 
