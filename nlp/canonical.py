@@ -1,0 +1,252 @@
+"""Canonical organisations: one name, one stable key and one type per organisation.
+
+`canonicalise` is a pure function of the surface form and the data files (organisation heads,
+known organisations, the IndicePA public-body gazetteer, the place gazetteer), so the same
+organisation gets the same key in every article; the store keeps a staff-editable alias table
+keyed by that key on top of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, read_tsv
+
+ORG_TYPES = ("pubblico", "terzo_settore", "fondazione", "universita_ricerca", "impresa", "media",
+             "altro")
+LOWER_WORDS = frozenset(
+    "di del della dei degli delle dello e ed per il lo la le i gli a al alla ai agli alle in "
+    "nel nella nei con su sul sulla da dal dalla tra fra".split()
+)
+_ELISIONS = ("dell'", "all'", "dall'", "nell'", "sull'", "l'", "d'", "un'")
+_ACCENT_FIX = {"a'": "à", "e'": "è", "i'": "ì", "o'": "ò", "u'": "ù"}
+_QUOTES = "«»\"“”‘’'"
+
+
+@dataclass(frozen=True)
+class Head:
+    words: tuple[str, ...]
+    type: str
+    kind: str  # place | name | acronym
+    display: str
+
+
+@dataclass(frozen=True)
+class KnownOrg:
+    canonical: str
+    type: str
+
+
+@dataclass(frozen=True)
+class CanonicalOrg:
+    name: str
+    key: str
+    type: str
+
+
+@dataclass
+class OrgLexicon:
+    heads: list[Head] = field(default_factory=list)  # longest first
+    known: dict[str, KnownOrg] = field(default_factory=dict)  # folded variant -> org
+    known_variants: list[str] = field(default_factory=list)
+    public_bodies: dict[str, KnownOrg] = field(default_factory=dict)  # folded name/acronym
+    public_names: list[str] = field(default_factory=list)
+    words: dict[str, list[str]] = field(default_factory=dict)
+
+    def head_at(self, lowered: list[str]) -> Head | None:
+        """The longest head matching the start of `lowered` (a list of lower-case tokens)."""
+        for head in self.heads:
+            n = len(head.words)
+            if tuple(lowered[:n]) == head.words:
+                return head
+        return None
+
+
+def split_head_words(head: str) -> tuple[str, ...]:
+    return tuple(head.split())
+
+
+@lru_cache(maxsize=4)
+def load_org_lexicon(
+    patterns_dir: Path = PATTERNS_DIR, gazetteer_dir: Path = GAZETTEER_DIR
+) -> OrgLexicon:
+    """Read organisation heads, word classes, known organisations and public bodies."""
+    patterns_dir, gazetteer_dir = Path(patterns_dir), Path(gazetteer_dir)
+    lex = OrgLexicon()
+    for row in read_tsv(patterns_dir / "org_heads.tsv", ["head", "type", "kind", "display"]):
+        _check_type(row["type"], "org_heads.tsv")
+        lex.heads.append(Head(split_head_words(row["head"]), row["type"], row["kind"],
+                              row["display"]))
+    lex.heads.sort(key=lambda h: -len(h.words))
+    for row in read_tsv(patterns_dir / "org_known.tsv", ["canonical", "type", "variants"]):
+        _check_type(row["type"], "org_known.tsv")
+        org = KnownOrg(row["canonical"], row["type"])
+        for variant in filter(None, row["variants"].split(";")):
+            lex.known[fold(variant)] = org
+            lex.known_variants.append(variant)
+    bodies = gazetteer_dir / "public_bodies.tsv"
+    if bodies.is_file():
+        for row in read_tsv(bodies, ["name", "acronym", "category", "type"]):
+            org = KnownOrg(row["name"], row["type"])
+            lex.public_bodies.setdefault(fold(row["name"]), org)
+            lex.public_names.append(row["name"])
+    lex.words = json.loads((patterns_dir / "org_words.json").read_text(encoding="utf-8"))
+    return lex
+
+
+def _check_type(org_type: str, source: str) -> None:
+    if org_type not in ORG_TYPES:
+        raise ValueError(f"{source}: unknown organisation type {org_type!r}")
+
+
+def _fix_accent(word: str) -> str:
+    """IndicePA writes "Citta'" for "Città": fix a final vowel + apostrophe (not elisions)."""
+    low = word.lower()
+    if len(word) > 2 and low[-2:] in _ACCENT_FIX and not low.endswith(_ELISIONS):
+        return word[:-2] + _ACCENT_FIX[low[-2:]]
+    return word
+
+
+def _case_word(word: str, index: int, keep_upper: frozenset[str]) -> str:
+    bare = word.strip("()\"'.,-")
+    if bare.upper() in keep_upper or (len(bare) > 1 and bare.isupper() and not _has_vowel(bare)):
+        return word.upper()
+    low = word.lower()
+    if index > 0 and low in LOWER_WORDS:
+        return low
+    for elision in _ELISIONS:
+        if low.startswith(elision) and len(low) > len(elision):
+            head = elision if index > 0 else elision.capitalize()
+            return head + low[len(elision) :].capitalize()
+    return "-".join(part.capitalize() for part in low.split("-"))
+
+
+def _has_vowel(word: str) -> bool:
+    return any(c in "aeiouàèéìòù" for c in word.lower())
+
+
+def normalise_official_case(text: str, keep_upper: set[str] | frozenset[str] = frozenset()) -> str:
+    """'COMUNE DI LECCO' -> 'Comune di Lecco'; mixed-case text only gets accents/space fixes."""
+    words = [_fix_accent(w) for w in re.sub(r"\s+", " ", text).strip().split(" ")]
+    letters = [c for c in text if c.isalpha()]
+    mostly_upper = letters and sum(c.isupper() for c in letters) / len(letters) > 0.6
+    mostly_lower = letters and sum(c.islower() for c in letters) / len(letters) > 0.97
+    if not (mostly_upper or mostly_lower):
+        return " ".join(words)
+    keep = frozenset(k.upper() for k in keep_upper if k)
+    return " ".join(_case_word(w, i, keep) for i, w in enumerate(words))
+
+
+def slug(text: str) -> str:
+    """Stable ascii key: 'Comune di Reggio nell'Emilia' -> 'comune-di-reggio-nell-emilia'."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def clean_surface(surface: str) -> str:
+    text = surface.replace("’", "'").replace("‘", "'")
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"[«»\"“”]", "", text)
+    return re.sub(r"\s*'\s*", "'", text).strip(" ,.;:")
+
+
+def strip_legal_suffixes(name: str, lex: OrgLexicon) -> str:
+    """Drop trailing legal-form tokens (Onlus, ODV, s.c.s., srl...) used only in some mentions."""
+    suffixes = sorted(lex.words.get("legal_suffixes", []), key=len, reverse=True)
+    changed = True
+    while changed:
+        changed = False
+        low = name.lower()
+        for suffix in suffixes:
+            if low.endswith(" " + suffix) and len(low) > len(suffix) + 3:
+                name = name[: -len(suffix) - 1].rstrip(" ,-–")
+                changed = True
+                break
+    return name
+
+
+def org_type(surface: str, lex: OrgLexicon, default: str = "altro") -> str:
+    """Type from a known name, the public-body gazetteer or the head word."""
+    folded = fold(clean_surface(surface))
+    known = lex.known.get(folded) or lex.public_bodies.get(folded)
+    if known is not None:
+        return known.type
+    head = lex.head_at(folded.replace("'", "' ").split())
+    return head.type if head is not None else default
+
+
+def _rest_after_head(words: list[str], head: Head, lex: OrgLexicon) -> list[str]:
+    rest = words[len(head.words) :]
+    genitive = set(lex.words.get("genitive_connectors", []))
+    while rest and rest[0].lower() in genitive:
+        rest = rest[1:]
+    return rest
+
+
+def _health_name(words: list[str], head: Head, lex: OrgLexicon, gaz: Gazetteer | None) -> str:
+    """'Asl di Salerno' / 'ASL Salerno' / 'Asl salernitana' -> 'ASL Salerno'."""
+    rest = _rest_after_head(words, head, lex)
+    if gaz is not None and len(rest) == 1:
+        province = gaz.adjectives.get(fold(rest[0]))
+        if province is not None:
+            return f"{head.display} {province.name}"
+    shaped = [w if any(c.isupper() for c in w) or w.isdigit() else w.capitalize() for w in rest]
+    return " ".join([head.display, *shaped])
+
+
+def _place_name(words: list[str], head: Head, gaz: Gazetteer | None) -> str:
+    """'comune di Reggio Emilia' -> 'Comune di Reggio nell'Emilia' (official place name)."""
+    connector = words[len(head.words)] if len(words) > len(head.words) else ""
+    rest = " ".join(words[len(head.words) + (1 if connector.lower() in LOWER_WORDS
+                                             or connector.endswith("'") else 0):])
+    if gaz is not None and rest:
+        places = [p for p in gaz.lookup(rest) if p.level in ("comune", "provincia", "regione")]
+        if places:
+            rest = places[0].name.split("/")[0]
+    if not rest:
+        return " ".join(words)
+    glue = " " if not connector.endswith("'") else ""
+    connector_text = connector.lower() if connector.lower() in LOWER_WORDS or glue == "" else ""
+    if connector_text:
+        return f"{head.display} {connector_text}{glue}{rest}"
+    return f"{head.display} {rest}"
+
+
+def _display_words(text: str) -> list[str]:
+    return re.sub(r"'(?=\S)", "' ", text).split()
+
+
+def _join(words: list[str]) -> str:
+    return re.sub(r"' ", "'", " ".join(words))
+
+
+def canonicalise(
+    surface: str,
+    lex: OrgLexicon,
+    gaz: Gazetteer | None = None,
+    type_hint: str | None = None,
+) -> CanonicalOrg:
+    """Canonical name, stable key and type of one organisation mention."""
+    text = clean_surface(surface)
+    text = re.sub(r"^(?:l'|la |il |lo |le |gli |i )", "", text, flags=re.IGNORECASE) or text
+    folded = fold(text)
+    known = lex.known.get(folded) or lex.public_bodies.get(folded)
+    if known is not None:
+        return CanonicalOrg(known.canonical, slug(known.canonical), known.type)
+    text = normalise_official_case(text)
+    words = _display_words(text)
+    head = lex.head_at([w.lower() for w in words])
+    if head is not None and head.kind == "acronym":
+        name = _health_name(words, head, lex, gaz)
+    elif head is not None and head.kind == "place":
+        name = _join(_display_words(_place_name(words, head, gaz)))
+    elif head is not None:
+        name = _join([head.display, *words[len(head.words) :]])
+    else:
+        name = text[:1].upper() + text[1:]
+    name = strip_legal_suffixes(name, lex)
+    org_kind = head.type if head is not None else (type_hint or "altro")
+    return CanonicalOrg(name, slug(name), org_kind)

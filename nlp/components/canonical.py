@@ -1,0 +1,111 @@
+"""`obs_canonical`: the last component. Combines rule and model organisations, canonicalises them
+and assembles `doc._.obs_entities` (an `nlp.types.Entities`).
+
+Rules win where they matched (organisation shapes, known names, gazetteer); the statistical
+model's ORG spans are added where no rule matched, unless they are only a place name, an
+internal organ or a generic word (`nlp/patterns/org_stoplist.json`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.canonical import (
+    ORG_TYPES,
+    OrgLexicon,
+    canonicalise,
+    load_org_lexicon,
+    org_type,
+    slug,
+)
+from nlp.components.orgs import ORGS_KEY
+from nlp.components.places import PlaceHit
+from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, load_gazetteer
+from nlp.types import Entities, OrgMention, PlaceMention
+
+if not Doc.has_extension("obs_entities"):
+    Doc.set_extension("obs_entities", default=None)
+
+MAX_MODEL_ORG_TOKENS = 10
+
+
+def model_org_ok(span: Span, gaz: Gazetteer, stoplist: dict[str, list[str]]) -> bool:
+    """Keep a statistical ORG span only if it looks like a named organisation."""
+    text = span.text.strip()
+    folded = fold(text)
+    if not text[:1].isupper() or len(span) > MAX_MODEL_ORG_TOKENS or len(folded) < 2:
+        return False
+    if folded in stoplist["surfaces"] or gaz.lookup(text):
+        return False
+    first = fold(span[0].text)
+    return first not in stoplist["first_words"] and not any(
+        folded.startswith(w + " ") for w in stoplist["first_words"]
+    )
+
+
+def _org_mention(span: Span, lex: OrgLexicon, gaz: Gazetteer) -> OrgMention:
+    """Known names carry their canonical name as span id; others are canonicalised here."""
+    if span.id_:
+        return OrgMention(span.text, span.start_char, span.end_char, span.id_, span.label_,
+                          slug(span.id_))
+    canon = canonicalise(span.text, lex, gaz, type_hint=span.label_)
+    org_kind = span.label_ if span.label_ in ORG_TYPES else canon.type
+    return OrgMention(span.text, span.start_char, span.end_char, canon.name, org_kind, canon.key)
+
+
+def _place_mention(hit: PlaceHit, inside: bool) -> PlaceMention:
+    place = hit.place
+    return PlaceMention(
+        text=hit.text,
+        start=hit.start,
+        end=hit.end,
+        name=place.name,
+        level=place.level,
+        istat=place.istat,
+        provincia=place.sigla if place.level == "comune" else place.provincia,
+        regione=place.regione,
+        lat=place.lat,
+        lon=place.lon,
+        inside_org=inside,
+    )
+
+
+class Canonicaliser:
+    def __init__(self, patterns_dir: str, gazetteer_dir: str):
+        self.lex = load_org_lexicon(Path(patterns_dir), Path(gazetteer_dir))
+        self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
+        self.stoplist = json.loads((Path(patterns_dir) / "org_stoplist.json").read_text("utf-8"))
+
+    def _model_orgs(self, doc: Doc, rule_tokens: set[int]) -> list[Span]:
+        kept = []
+        for ent in doc.ents:
+            if ent.label_ != "ORG" or not rule_tokens.isdisjoint(range(ent.start, ent.end)):
+                continue
+            if model_org_ok(ent, self.gaz, self.stoplist):
+                kept.append(Span(doc, ent.start, ent.end, label=org_type(ent.text, self.lex)))
+        return kept
+
+    def __call__(self, doc: Doc) -> Doc:
+        rule_orgs = list(doc.spans.get(ORGS_KEY, []))
+        rule_tokens = {i for s in rule_orgs for i in range(s.start, s.end)}
+        spans = sorted(rule_orgs + self._model_orgs(doc, rule_tokens), key=lambda s: s.start)
+        orgs = [_org_mention(s, self.lex, self.gaz) for s in spans]
+        org_ranges = [(o.start, o.end) for o in orgs]
+        places = []
+        for hit in doc._.obs_places or []:
+            inside = hit.inside_org or any(s <= hit.start and hit.end <= e for s, e in org_ranges)
+            places.append(_place_mention(hit, inside))
+        doc._.obs_entities = Entities(orgs, places, list(doc._.obs_amounts or []))
+        return doc
+
+
+@Language.factory("obs_canonical", default_config={"patterns_dir": "", "gazetteer_dir": ""})
+def make_canonical(
+    nlp: Language, name: str, patterns_dir: str, gazetteer_dir: str
+) -> Canonicaliser:
+    """Empty paths mean the data shipped in nlp/patterns and nlp/data/gazetteer."""
+    return Canonicaliser(patterns_dir or str(PATTERNS_DIR), gazetteer_dir or str(GAZETTEER_DIR))

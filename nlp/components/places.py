@@ -1,0 +1,136 @@
+"""`obs_places`: find Italian places with a PhraseMatcher over the gazetteer and resolve them.
+
+Candidates come from the gazetteer's surface forms (comuni, aliases, provinces, regions, Italy,
+named areas) and from area nouns after an article ("nel Bresciano"); the statistical NER's LOC
+spans are added when the gazetteer knows them, its PER spans veto places. Each kept place is
+resolved from its context by `nlp.places.resolve`, flagged `inside_org` when it lies inside an
+organisation span, and written to `doc._.obs_places` as `PlaceHit`s. A city name after a
+masculine article ("il Lecco") is a sports club: it is added to the organisation spans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from nlp.components.orgs import ORGS_KEY
+from nlp.places import (
+    GAZETTEER_DIR,
+    PATTERNS_DIR,
+    Gazetteer,
+    Place,
+    PlaceContext,
+    fold,
+    is_street_or_club,
+    load_gazetteer,
+    resolve,
+)
+
+if not Doc.has_extension("obs_places"):
+    Doc.set_extension("obs_places", default=None)
+
+
+@dataclass(frozen=True)
+class PlaceHit:
+    start: int  # character offsets
+    end: int
+    text: str
+    place: Place
+    inside_org: bool
+
+
+def _context(doc: Doc, span: Span) -> PlaceContext:
+    before = tuple(t.lower_ for t in reversed(doc[max(0, span.start - 4) : span.start]))
+    after = tuple(t.lower_ for t in doc[span.end : span.end + 4])
+    prev = doc[span.start - 1] if span.start > 0 else None
+    nxt = doc[span.end] if span.end < len(doc) else None
+    sentence_start = prev is None or prev.is_punct and prev.text in ".!?:;\n" or prev.is_space
+    return PlaceContext(
+        before=before,
+        after=after,
+        sentence_start=sentence_start,
+        after_is_title=bool(nxt is not None and nxt.is_title and nxt.is_alpha),
+        before_is_title=bool(prev is not None and prev.is_title and prev.is_alpha
+                             and not prev.is_stop and len(prev) > 2),
+    )
+
+
+def _doc_regions(spans: list[Span], gaz: Gazetteer) -> frozenset[str]:
+    regions = set()
+    for span in spans:
+        places = gaz.lookup(span.text)
+        if len(places) == 1 and places[0].regione:
+            regions.add(places[0].regione)
+    return frozenset(regions)
+
+
+def _club_name(candidates: list[Place]) -> bool:
+    """A comune (or a city that is also a province) can name a sports club; a region cannot."""
+    levels = {p.level for p in candidates}
+    return "comune" in levels and levels <= {"comune", "provincia"}
+
+
+class PlaceFinder:
+    def __init__(self, nlp: Language, patterns_dir: str, gazetteer_dir: str):
+        self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        surfaces = sorted({*self.gaz.by_surface, *self.gaz.area_nouns})
+        self.matcher.add("PLACE", list(nlp.tokenizer.pipe(surfaces)))
+        self.area_articles = set(self.gaz.context["area_articles"])
+
+    def _candidates(self, doc: Doc) -> list[Span]:
+        spans = [doc[s:e] for _, s, e in self.matcher(doc) if doc[s].text[:1].isupper()]
+        model_locs = [e for e in doc.ents if e.label_ == "LOC" and self.gaz.lookup(e.text)]
+        return filter_spans(spans + model_locs)
+
+    def _area(self, doc: Doc, span: Span) -> Place | None:
+        area = self.gaz.area_nouns.get(fold(span.text))
+        before = doc[span.start - 1].lower_ if span.start > 0 else ""
+        return area if area is not None and before in self.area_articles else None
+
+    def _resolve(self, doc: Doc, span: Span, regions: frozenset[str], org_tokens: set[int],
+                 clubs: list[Span]) -> Place | None:
+        ctx = _context(doc, span)
+        inside = span.start in org_tokens
+        candidates = self.gaz.lookup(span.text)
+        if not candidates:
+            return self._area(doc, span)
+        blocked = is_street_or_club(ctx, self.gaz)
+        if blocked and not inside:
+            if blocked == "club" and _club_name(candidates):
+                clubs.append(Span(doc, span.start, span.end, label="altro"))
+            return self._area(doc, span)
+        is_model_loc = any(e.start == span.start and e.label_ == "LOC" for e in doc.ents)
+        if is_model_loc:
+            ctx = PlaceContext(before=("a", *ctx.before), after=ctx.after)
+        return resolve(candidates, ctx, self.gaz, regions, inside_org=inside)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = self._candidates(doc)
+        persons = {i for e in doc.ents if e.label_ == "PER" for i in range(e.start, e.end)}
+        orgs = list(doc.spans.get(ORGS_KEY, []))
+        org_tokens = {i for s in orgs for i in range(s.start, s.end)}
+        regions = _doc_regions(spans, self.gaz)
+        hits: list[PlaceHit] = []
+        clubs: list[Span] = []
+        for span in spans:
+            if persons.intersection(range(span.start, span.end)):
+                continue
+            place = self._resolve(doc, span, regions, org_tokens, clubs)
+            if place is not None:
+                hits.append(PlaceHit(span.start_char, span.end_char, span.text, place,
+                                     span.start in org_tokens))
+        if clubs:
+            doc.spans[ORGS_KEY] = sorted(orgs + clubs, key=lambda s: s.start)
+        doc._.obs_places = hits
+        return doc
+
+
+@Language.factory("obs_places", default_config={"patterns_dir": "", "gazetteer_dir": ""})
+def make_places(nlp: Language, name: str, patterns_dir: str, gazetteer_dir: str) -> PlaceFinder:
+    return PlaceFinder(nlp, patterns_dir or str(PATTERNS_DIR), gazetteer_dir or str(GAZETTEER_DIR))

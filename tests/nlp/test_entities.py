@@ -1,0 +1,107 @@
+"""The extraction pipeline: organisation shapes, canonical keys, bad input, serialisation."""
+
+import pytest
+import spacy
+
+from nlp.entities import ExtractionError, ModelLoadError, clean_text, load_extractor
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return load_extractor(use_model=False)
+
+
+def orgs(extractor, text):
+    return [(o.text, o.type) for o in extractor.extract(text).organisations]
+
+
+def test_pipeline_is_blank_italian_with_project_components(extractor):
+    assert extractor.nlp.lang == "it"
+    assert extractor.nlp.pipe_names[-4:] == [
+        "obs_org_rules", "obs_amounts", "obs_places", "obs_canonical"
+    ]
+    assert extractor.version.startswith("ents-")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Il Comune di Lecco e il consorzio Consolida.",
+         [("Comune di Lecco", "pubblico"), ("consorzio Consolida", "terzo_settore")]),
+        ("con la Cooperativa sociale La Grande Casa.",
+         [("Cooperativa sociale La Grande Casa", "terzo_settore")]),
+        ("Il Dipartimento di Sociologia dell'Università di Pavia e Euricse.",
+         [("Dipartimento di Sociologia dell'Università di Pavia", "universita_ricerca"),
+          ("Euricse", "universita_ricerca")]),
+        ("La Fondazione Cariplo con ANCI Lombardia.",
+         [("Fondazione Cariplo", "fondazione"), ("ANCI Lombardia", "pubblico")]),
+        ("L'Ambito territoriale di Merate e l'ASST Lecco.",
+         [("Ambito territoriale di Merate", "pubblico"), ("ASST Lecco", "pubblico")]),
+    ],
+)
+def test_organisation_shapes(extractor, text, expected):
+    assert orgs(extractor, text) == expected
+
+
+def test_generic_nouns_and_organs_are_not_organisations(extractor):
+    text = "Il Comune e la Giunta hanno incontrato le cooperative sociali e gli ETS."
+    assert orgs(extractor, text) == []
+
+
+def test_variants_share_one_canonical_key(extractor):
+    ents = extractor.extract("L'ASL Salerno, detta anche Asl di Salerno o l'Asl salernitana.")
+    assert {o.key for o in ents.organisations} == {"asl-salerno"}
+    assert {o.canonical for o in ents.organisations} == {"ASL Salerno"}
+
+
+def test_offsets_point_into_the_original_text(extractor):
+    text = "<p>Il <b>Comune di Lecco</b> stanzia 9 milioni di euro.</p>"
+    ents = extractor.extract(text)
+    for mention in [*ents.organisations, *ents.places, *ents.amounts]:
+        assert text[mention.start : mention.end] == mention.text
+    assert [a.value for a in ents.amounts] == [9e6]
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "\x00\x01\x02 ��� \ufffd" * 50])
+def test_empty_and_garbage_give_clean_results(extractor, text):
+    ents = extractor.extract(text)
+    assert ents.organisations == [] and ents.amounts == []
+
+
+def test_long_text_is_processed_in_chunks(extractor):
+    sentence = "Il Comune di Lecco stanzia 9 milioni di euro con la Fondazione Cariplo. "
+    text = sentence * 3000  # ~220k characters: several chunks
+    ents = extractor.extract(text)
+    assert len(ents.amounts) == 3000
+    assert all(text[a.start : a.end] == "9 milioni di euro" for a in ents.amounts)
+
+
+def test_wrong_type_raises_extraction_error(extractor):
+    with pytest.raises(ExtractionError):
+        extractor.extract(b"bytes are not text")
+
+
+def test_clean_text_keeps_length():
+    html = "<div class='x'>Ciao &amp; <script>var a=1;</script>mondo</div>"
+    assert len(clean_text(html)) == len(html)
+    assert "script" not in clean_text(html)
+
+
+def test_to_disk_from_disk_round_trip(extractor, tmp_path):
+    text = "A Brescia il Comune di Brescia e l'Asl di Salerno: 350mila euro, il 22%."
+    extractor.nlp.to_disk(tmp_path / "pipeline")
+    reloaded = spacy.load(tmp_path / "pipeline")
+    assert reloaded.pipe_names == extractor.nlp.pipe_names
+    assert reloaded(text)._.obs_entities == extractor.nlp(text)._.obs_entities
+
+
+def test_corrupt_model_gives_clear_error(tmp_path):
+    (tmp_path / "config.cfg").write_text("this is not a spaCy config", encoding="utf-8")
+    with pytest.raises(ModelLoadError):
+        load_extractor(tmp_path)
+
+
+def test_missing_model_falls_back_to_rules(tmp_path):
+    extractor = load_extractor(tmp_path / "absent")
+    assert "ner" not in extractor.nlp.pipe_names
+    assert orgs(extractor, "Il Comune di Lecco.") == [("Comune di Lecco", "pubblico")]

@@ -1,0 +1,74 @@
+"""Place gazetteer and context resolution (hard cases from the annotation guidelines)."""
+
+import pytest
+
+from nlp.entities import load_extractor
+from nlp.places import fold, load_gazetteer
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return load_extractor(use_model=False)
+
+
+def places(extractor, text):
+    return [(p.text, p.level, p.name) for p in extractor.extract(text).places]
+
+
+def test_gazetteer_has_comuni_with_codes_and_coordinates():
+    gaz = load_gazetteer()
+    lecco = [p for p in gaz.lookup("Lecco") if p.level == "comune"][0]
+    assert (lecco.istat, lecco.sigla, lecco.regione) == ("097042", "LC", "Lombardia")
+    assert 45 < lecco.lat < 46.5 and 9 < lecco.lon < 10
+    comuni = {p for ps in gaz.by_surface.values() for p in ps if p.level == "comune"}
+    assert len(comuni) > 7800
+    assert sum(p.lat is not None for p in comuni) / len(comuni) > 0.9
+
+
+def test_fold_ignores_case_accents_and_apostrophes():
+    assert fold("Forlì") == fold("FORLI") and fold("L’Aquila") == fold("l'aquila")
+
+
+def test_common_name_maps_to_official(extractor):
+    assert places(extractor, "Un progetto a Reggio Emilia.") == [
+        ("Reggio Emilia", "comune", "Reggio nell'Emilia")
+    ]
+
+
+def test_city_that_is_a_province_resolved_from_context(extractor):
+    found = places(extractor, "Tre comuni in provincia di Brescia e due a Brescia.")
+    assert found == [("Brescia", "provincia", "Brescia"), ("Brescia", "comune", "Brescia")]
+
+
+def test_short_word_comuni_need_place_context(extractor):
+    assert places(extractor, "Nel comune di Ne e a Bra.") == [
+        ("Ne", "comune", "Ne"),
+        ("Bra", "comune", "Bra"),
+    ]
+    assert places(extractor, "Ne ha parlato il sindaco. Il Calcio non c'entra.") == []
+
+
+def test_area_nouns_and_named_areas(extractor):
+    assert places(extractor, "Servizi nel Lecchese e in Brianza.") == [
+        ("Lecchese", "altro", "Lecchese"),
+        ("Brianza", "altro", "Brianza"),
+    ]
+
+
+def test_adjectives_streets_and_persons_are_not_places(extractor):
+    text = "Il modello lecchese, in via Roma, spiegato da Mario Ferrara."
+    assert places(extractor, text) == []
+
+
+def test_sports_club_is_an_organisation(extractor):
+    ents = extractor.extract("Domenica il Lecco ha battuto la capolista.")
+    assert ents.places == []
+    assert [(o.text, o.type) for o in ents.organisations] == [("Lecco", "altro")]
+
+
+def test_place_inside_organisation_is_flagged(extractor):
+    ents = extractor.extract("Il Comune di Bagnacavallo ha approvato il patto.")
+    assert [(p.text, p.level, p.inside_org) for p in ents.places] == [
+        ("Bagnacavallo", "comune", True)
+    ]
+    assert ents.places[0].istat and ents.places[0].regione == "Emilia-Romagna"
