@@ -279,10 +279,20 @@ def _m003_job_run_pid(db: sqlite_utils.Database) -> None:
     db["job_runs"].add_column("trigger", str)
 
 
+def _m004_publish_views(db: sqlite_utils.Database) -> None:
+    # Datasette's public pages read these views (no full text); create them on existing
+    # databases too, and the composite indexes their joins use.
+    db["article_places"].create_index(["article_id", "place_id"], if_not_exists=True)
+    db["mentions"].create_index(["article_id", "org_id"], if_not_exists=True)
+    for name in PUBLISH_VIEWS:
+        db.create_view(name, VIEWS[name], replace=True)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
     ("003_job_run_pid", _m003_job_run_pid),
+    ("004_publish_views", _m004_publish_views),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -298,8 +308,8 @@ INDEXES: dict[str, list[list[str]]] = {
     ],
     "seen_urls": [["source_id", "status"]],
     "crawl_runs": [["source_id", "started"]],
-    "mentions": [["article_id"], ["org_id"]],
-    "article_places": [["article_id"], ["place_id"]],
+    "mentions": [["article_id"], ["org_id"], ["article_id", "org_id"]],
+    "article_places": [["article_id"], ["place_id"], ["article_id", "place_id"]],
     "amounts": [["article_id"], ["kind", "value"]],
     "labels": [["article_id"], ["task", "label"]],
     "reviews": [["article_id", "task"]],
@@ -332,7 +342,45 @@ VIEWS: dict[str, str] = {
                 WHERE status = 'failed') >= 3 THEN 1 ELSE 0 END AS flagged
         FROM sources s
     """,
+    # What the public browses in Datasette: every article column except the full text (and
+    # the text-derived search terms); `rowid` lets the view use articles_fts for search.
+    "public_articles": """
+        SELECT a.rowid AS rowid, a.id, a.title, a.published, a.source_id,
+            s.name AS source_name, s.kind AS source_kind, a.url, a.snippet, a.author,
+            a.relevant, a.relevance_score, a.practice_types, a.policy_areas, a.organisations,
+            a.org_types, a.comuni, a.province, a.regioni, a.month, a.year, a.week, a.cluster_id,
+            a.fetched_at, a.analysed_at
+        FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+    """,
+    # One row per article and comune with coordinates, for the map (datasette-cluster-map).
+    "map_places": """
+        SELECT ap.article_id || ':' || p.id AS id, a.id AS article_id, a.title, a.published,
+            a.month, a.year, a.relevant, a.practice_types, a.policy_areas,
+            p.name AS comune, p.provincia, p.regione, p.lat AS latitude, p.lon AS longitude,
+            json_object('title', a.title, 'link', '/osservatorio/articles/' || a.id,
+                'description', p.name || ' · ' || coalesce(a.published, '')) AS popup
+        FROM article_places ap
+        JOIN places p ON p.id = ap.place_id
+        JOIN articles a ON a.id = ap.article_id
+        WHERE p.level = 'comune' AND p.lat IS NOT NULL AND p.lon IS NOT NULL
+            AND ap.id = (SELECT min(x.id) FROM article_places x
+                WHERE x.article_id = ap.article_id AND x.place_id = ap.place_id)
+    """,
+    # The collaboration network: organisations named together in relevant articles.
+    "org_links": """
+        SELECT m1.org_id AS org_a, o1.name AS name_a, o1.type AS type_a,
+            m2.org_id AS org_b, o2.name AS name_b, o2.type AS type_b,
+            count(DISTINCT m1.article_id) AS articles,
+            min(a.published) AS first_published, max(a.published) AS last_published
+        FROM mentions m1
+        JOIN mentions m2 ON m2.article_id = m1.article_id AND m1.org_id < m2.org_id
+        JOIN articles a ON a.id = m1.article_id AND a.relevant = 1
+        JOIN organisations o1 ON o1.id = m1.org_id
+        JOIN organisations o2 ON o2.id = m2.org_id
+        GROUP BY m1.org_id, m2.org_id
+    """,
 }
+PUBLISH_VIEWS = ["public_articles", "map_places", "org_links"]
 
 FTS_COLUMNS = ["title", "text", "search_terms"]
 # unicode61 with diacritics removed: "disabilita" finds "disabilità" (porter is English-only).
