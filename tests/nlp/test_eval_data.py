@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -286,3 +287,25 @@ def test_official_place_names_exist_in_istat_list(shipped: dict[str, list[GoldDo
                     assert place.official_name in names[place.level], (doc.id, place)
                     checked += 1
     assert checked > 400
+
+
+def test_readme_count_table_matches_the_files(shipped: dict[str, list[GoldDoc]]) -> None:
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    for split in ("dev", "test"):
+        docs = shipped[f"{split}.jsonl"]
+        counts = count_mentions(docs)
+        inner = sum(place.inside_org for doc in docs for place in doc.places)
+        row = re.search(rf"^\| {split} \|(.*)\|$", readme, flags=re.MULTILINE)
+        assert row, f"README has no count row for {split}"
+        cells = [int(cell) for cell in row.group(1).split("|")]
+        expected = [len(docs), counts["orgs"], counts["places"], inner]
+        assert cells == expected + [counts["money"], counts["percent"]], split
+
+
+def test_held_out_organisations_are_mostly_unseen_in_dev(
+    shipped: dict[str, list[GoldDoc]],
+) -> None:
+    dev_names = {org.canonical for doc in shipped["dev.jsonl"] for org in doc.orgs}
+    test_orgs = [org.canonical for doc in shipped["test.jsonl"] for org in doc.orgs]
+    seen = sum(name in dev_names for name in test_orgs)
+    assert seen / len(test_orgs) < 0.2
