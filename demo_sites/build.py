@@ -276,7 +276,7 @@ def build_comune(env: Environment, site: dict, articles: list[Article]) -> Pages
         pages[file_for(article_path(article))] = env.get_template("comune/article.html").render(
             **base, article=article, related=related(article, articles, 3),
             published_label=comune_date(article.published, number),
-            updated_label=comune_date(article.updated or article.published, number + 1))
+            updated_label=comune_date(article.updated or article.published, number))
     return pages
 
 

@@ -60,6 +60,11 @@ class Truth:
     def by_url(self) -> dict[str, TruthArticle]:
         return {article.url: article for article in self.articles}
 
+    def article_for(self, url: str) -> TruthArticle | None:
+        """The article at ``url``, ignoring a trailing slash (crawlers often canonicalise it)."""
+        wanted = url.rstrip("/")
+        return next((a for a in self.articles if a.url.rstrip("/") == wanted), None)
+
     def for_site(self, site: str) -> list[TruthArticle]:
         return [article for article in self.articles if article.site == site]
 

@@ -90,6 +90,9 @@ def test_urls_are_unique_and_absolute() -> None:
     assert all(u.startswith(("http://h1:1/", "http://h2:2/", "http://h3:3/")) for u in urls)
     assert not set(urls) & set(truth.non_articles)
     assert truth.disallowed[0].startswith("http://h2:2/riservato/")
+    first = truth.articles[0]
+    assert truth.article_for(first.url.rstrip("/")) == first
+    assert truth.article_for("http://h1:1/nope/") is None
 
 
 def test_loader_rejects_labels_outside_the_guidelines() -> None:
@@ -101,3 +104,15 @@ def test_loader_rejects_labels_outside_the_guidelines() -> None:
     with pytest.raises(ContentError, match="unknown keys"):
         parse_article(raw | {"lable": 1}, "comune", TAXONOMY)
     assert len(load_articles()) == len(load_truth().articles)
+
+
+def test_demo_source_registry_template_is_valid(tmp_path) -> None:
+    from crawler.sources import load_sources
+
+    text = (CONTENT_DIR.parent / "sources.toml.tmpl").read_text(encoding="utf-8")
+    for site, host in (("portal", "127.0.0.1"), ("localnews", "127.0.0.2"),
+                       ("comune", "127.0.0.3")):
+        text = text.replace("{" + site + "}", f"http://{host}:8000")
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    assert {s.kind for s in load_sources(path)} == {"portal", "local_news", "institution"}
