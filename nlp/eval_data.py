@@ -93,7 +93,9 @@ def load_eval_set(path: str | Path) -> list[GoldDoc]:
     path = Path(path)
     docs: list[GoldDoc] = []
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # split on "\n" only: str.splitlines() would also break inside a text at U+2028 and friends
+    for lineno, raw_line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        line = raw_line.rstrip("\r")
         if not line.strip():
             continue
         try:

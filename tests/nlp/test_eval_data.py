@@ -149,6 +149,16 @@ def test_bad_records_are_reported(tmp_path: Path, line: str, problem: str) -> No
         load_eval_set(path)
 
 
+def test_unicode_line_separators_inside_a_text_are_kept(tmp_path: Path) -> None:
+    text = "Riga uno\u2028riga due a [Lecco|LOC|comune]\x85fine"
+    path = tmp_path / "sep.jsonl"
+    record = json.dumps({"id": "a", "source_type": "blog", "text": text}, ensure_ascii=False)
+    path.write_text(record + "\r\n", encoding="utf-8")
+    (doc,) = load_eval_set(path)
+    assert doc.text == "Riga uno\u2028riga due a Lecco\x85fine"
+    assert doc.text[doc.places[0].start : doc.places[0].end] == "Lecco"
+
+
 def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "dup.jsonl"
     record = json.dumps({"id": "a", "source_type": "blog", "text": "x"})
