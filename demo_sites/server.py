@@ -267,8 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     handles = serve_demo(args.port)
     for site, handle in handles.items():
-        print(f"{site:10} {handle.url}/")
-    print("Ctrl-C to stop.")
+        print(f"{site:10} {handle.url}/", flush=True)
+    print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -48,6 +48,12 @@ class TruthArticle:
     amounts: tuple[Amount, ...]
     story: str | None  # same key on two sites = one press release republished
 
+    @property
+    def week(self) -> str:
+        """ISO week of publication, as the digest names it ("2026-W46")."""
+        year, week, _ = self.published.isocalendar()
+        return f"{year}-W{week:02d}"
+
 
 @dataclass(frozen=True)
 class Truth:
