@@ -34,6 +34,14 @@ class Amount:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """One entity behind every surface form ("ANAC", "Autorità nazionale anticorruzione")."""
+
+    canonical: str
+    type: str  # an organisation type id of taxonomy.json (guidelines, section 4)
+
+
+@dataclass(frozen=True)
 class Comment:
     author: str
     when: str  # display string, e.g. "13 novembre 2026 alle 18:40"
@@ -84,6 +92,7 @@ def load_articles(content_dir: Path = CONTENT_DIR) -> list[Article]:
         for raw in json.loads(path.read_text(encoding="utf-8")):
             articles.append(parse_article(raw, site, taxonomy))
     _check_unique_slugs(articles)
+    _check_organisations(articles, load_organisations(content_dir))
     return sorted(articles, key=lambda a: (SITES.index(a.site), -a.published_at.timestamp()))
 
 
@@ -132,6 +141,24 @@ def _check_article(article: Article, taxonomy: dict) -> None:
             problems.append(f"{surface!r} labelled but not in the text")
     if problems:
         raise ContentError(f"{article.slug}: " + "; ".join(problems))
+
+
+def load_organisations(content_dir: Path = CONTENT_DIR) -> dict[str, Organisation]:
+    """Surface form -> canonical name and type, from ``organisations.json``."""
+    types = set(load_json("taxonomy.json", content_dir)["organisation_types"])
+    raw = load_json("organisations.json", content_dir)["organisations"]
+    table = {text: Organisation(**info) for text, info in raw.items()}
+    if bad := {text for text, org in table.items() if org.type not in types}:
+        raise ContentError(f"organisations.json: unknown types for {sorted(bad)}")
+    return table
+
+
+def _check_organisations(articles: list[Article], table: dict[str, Organisation]) -> None:
+    used = {text for article in articles for text in article.organisations}
+    if missing := used - set(table):
+        raise ContentError(f"organisations.json lacks {sorted(missing)}")
+    if unused := set(table) - used:
+        raise ContentError(f"organisations.json has unused entries {sorted(unused)}")
 
 
 def _check_unique_slugs(articles: list[Article]) -> None:

@@ -16,9 +16,11 @@ from demo_sites.content import (
     SITES,
     Amount,
     Article,
+    Organisation,
     article_path,
     load_articles,
     load_json,
+    load_organisations,
     page_count,
     slugify,
 )
@@ -43,7 +45,8 @@ class TruthArticle:
     relevant: bool
     practice_types: tuple[str, ...]
     policy_areas: tuple[str, ...]
-    organisations: tuple[str, ...]
+    organisations: tuple[str, ...]  # surface forms, as written
+    organisation_entities: tuple[Organisation, ...]  # canonical name and type, one per entity
     places: tuple[str, ...]
     amounts: tuple[Amount, ...]
     story: str | None  # same key on two sites = one press release republished
@@ -82,6 +85,7 @@ def load_truth(
     bases = {site: url.rstrip("/") for site, url in (base_urls or DEFAULT_BASE_URLS).items()}
     sites = load_json("sites.json", content_dir)
     articles = load_articles(content_dir)
+    orgs = load_organisations(content_dir)
     non_articles: list[str] = []
     for site in SITES:
         members = [a for a in articles if a.site == site]
@@ -90,7 +94,7 @@ def load_truth(
     reserved = sites["localnews"]["reserved"]["slug"]
     newest_portal = next(a for a in articles if a.site == "portal")
     return Truth(
-        articles=tuple(_truth_article(a, bases[a.site]) for a in articles),
+        articles=tuple(_truth_article(a, bases[a.site], orgs) for a in articles),
         non_articles=tuple(non_articles),
         disallowed=(f"{bases['localnews']}/riservato/{reserved}/",),
         broken=(
@@ -106,13 +110,15 @@ def load_truth(
     )
 
 
-def _truth_article(article: Article, base: str) -> TruthArticle:
+def _truth_article(article: Article, base: str, orgs: dict[str, Organisation]) -> TruthArticle:
+    entities = tuple(dict.fromkeys(orgs[text] for text in article.organisations))
     return TruthArticle(
         site=article.site, url=base + article_path(article), slug=article.slug,
         title=article.title, published=article.published, updated=article.updated,
         author=article.author, tags=article.tags, body=article.body, relevant=article.relevant,
         practice_types=article.practice_types, policy_areas=article.policy_areas,
-        organisations=article.organisations, places=article.places, amounts=article.amounts,
+        organisations=article.organisations, organisation_entities=entities,
+        places=article.places, amounts=article.amounts,
         story=article.story,
     )
 

@@ -118,3 +118,14 @@ def test_demo_source_registry_template_is_valid(tmp_path) -> None:
     path = tmp_path / "sources.toml"
     path.write_text(text, encoding="utf-8")
     assert {s.kind for s in load_sources(path)} == {"portal", "local_news", "institution"}
+
+
+def test_organisations_have_one_canonical_entity_and_a_type(articles) -> None:
+    anac = next(a for a in articles if "ANAC" in a.organisations)
+    assert [(o.canonical, o.type) for o in anac.organisation_entities if o.canonical == "ANAC"] == [
+        ("ANAC", "pubblico")]
+    types = Counter(o.type for a in articles for o in a.organisation_entities)
+    assert types["pubblico"] >= 20 and types["terzo_settore"] >= 20
+    assert types["fondazione"] >= 3 and types["universita_ricerca"] >= 3
+    for article in articles:
+        assert len(article.organisation_entities) <= len(article.organisations)
