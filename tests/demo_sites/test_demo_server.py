@@ -160,3 +160,12 @@ def test_comune_listing_pages_paginate_by_query_string(demo, truth) -> None:
                   if f'href="{urlsplit(a.url).path}"' in html}
     assert found == {a.url for a in truth.for_site("comune")}
     assert fetch(base + "/it/notizie?page=4")[0] == 404
+
+
+def test_a_stalled_client_does_not_block_other_requests(demo) -> None:
+    import socket
+
+    handle = demo["comune"]
+    with socket.create_connection((handle.host, handle.port), timeout=5) as stalled:
+        stalled.sendall(b"GET /it/notizie HTTP/1.1\r\n")  # never finishes its headers
+        assert fetch(handle.url + "/it/notizie?page=3")[0] == 200
