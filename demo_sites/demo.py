@@ -1,0 +1,78 @@
+"""The offline demo: serve the bundled sites on 127.0.0.x, crawl them with the real spiders,
+analyse, write the weekly digest, then start Datasette. Orchestration only: every step is the
+same library call the CLI and the scheduler use."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+DEMO_SOURCES_TEMPLATE = Path(__file__).resolve().parent / "sources.toml.tmpl"
+
+
+def write_demo_sources(urls: dict[str, str], path: Path) -> Path:
+    """The demo registry with the base URLs the local servers got."""
+    text = DEMO_SOURCES_TEMPLATE.read_text(encoding="utf-8")
+    for site, url in urls.items():
+        text = text.replace(f"{{{site}}}", url.rstrip("/"))
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def demo_week(db_path: Path) -> str:
+    """The ISO week with the most relevant stories: the demo's digest week."""
+    from store.db import open_db
+
+    row = open_db(db_path).execute(
+        "SELECT week FROM stories WHERE relevant = 1 AND week IS NOT NULL "
+        "GROUP BY week ORDER BY count(*) DESC, week DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row else "2026-W46"
+
+
+def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
+             console: Console | None = None) -> dict:
+    """Run the whole offline demo; returns the figures it printed."""
+    from crawler.run import crawl
+
+    from cli_support import analyze_with_progress, print_crawl_report
+    from demo_sites.server import serve_demo
+    from digest.build import write_digest
+
+    console = console or Console(stderr=True)
+    started = time.monotonic()
+    out_dir = db_path.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(db_path.name + "*"):
+        stale.unlink()
+    servers = serve_demo()
+    try:
+        urls = {site: handle.url for site, handle in servers.items()}
+        console.rule("[bold]1. Siti demo")
+        for site, url in urls.items():
+            console.print(f"  {site}: {url}")
+        sources = write_demo_sources(urls, out_dir / "demo-sources.toml")
+        console.rule("[bold]2. Crawl")
+        with console.status("Crawling the demo sites with the real spiders…"):
+            report = crawl(sources, db_path, None, timeout_s=600)
+        print_crawl_report(report, console)
+    finally:
+        for handle in servers.values():
+            handle.stop()
+    console.rule("[bold]3. Analisi")
+    analysis = analyze_with_progress(db_path, False, console)
+    console.rule("[bold]4. Digest settimanale")
+    week = demo_week(db_path)
+    digest = write_digest(db_path, week, out_dir / "digest")
+    console.print(f"  {week}: {digest.stories} storie → {digest.html_path}")
+    figures = {"seconds": round(time.monotonic() - started, 1), "analysed": analysis.analysed,
+               "relevant": analysis.relevant, "week": week}
+    console.print(f"Demo pronta in {figures['seconds']} s: database {db_path}")
+    if serve:
+        from publish.serve import serve_database
+
+        console.rule("[bold]5. Datasette")
+        serve_database(db_path, host="127.0.0.1", port=port, console=console)
+    return figures
