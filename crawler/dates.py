@@ -1,0 +1,176 @@
+"""Publication dates: machine formats (ISO 8601, RFC 822) and Italian dates in running text.
+
+Pure functions. Italian spans handled: "14 febbraio 2025", "Pubblicato il 14 feb. 2025",
+"giovedì 7 ottobre" (year inferred from the reference date and the weekday), "12/03/2025",
+"14.02.2025", "14-02-25". A date after the reference (fetch) date is never returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from crawler.patterns import patterns
+
+EARLIEST_YEAR = 1990
+# How far back a year-less date may lie before the reference date, and how far back a weekday
+# may move it ("giovedì 7 ottobre" read in January is last October, a Thursday or not).
+MAX_YEARLESS_LOOKBACK_YEARS = 6
+WEEKDAY_LOOKBACK_YEARS = 1
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MARKER_WINDOW = 40  # characters before a date searched for a marker
+
+
+@dataclass(frozen=True)
+class DateMention:
+    day: date
+    start: int
+    end: int
+    role: str  # published | other | plain (no marker before it)
+
+
+def _month_table() -> dict[str, int]:
+    table = {}
+    for number, names in enumerate(patterns()["dates"]["months"], start=1):
+        for name in names:
+            table[name] = number
+    return table
+
+
+def _text_date_regex() -> re.Pattern:
+    conf = patterns()["dates"]
+    names = conf["weekdays"]
+    weekdays = "|".join(names + [w[:-1] + "i" for w in names if w.endswith("ì")])
+    months = "|".join(sorted(_month_table(), key=len, reverse=True))
+    return re.compile(
+        rf"(?:\b(?P<wd>{weekdays})\b,?\s+)?\b(?P<d>[0-3]?\d)(?:°|º)?\s+"
+        rf"(?P<m>{months})\b\.?(?:\s+(?P<y>(?:19|20)\d\d)\b)?"
+        r"|\b(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)?\d\d)\b",
+        re.IGNORECASE,
+    )
+
+
+_TEXT_DATE = _text_date_regex()
+_MONTHS = _month_table()
+
+
+def parse_machine_date(value: str | None) -> date | None:
+    """The calendar day of an ISO 8601 or RFC 822 timestamp, in the timestamp's own time zone
+    (an article published at 23:30 +01:00 keeps its local day)."""
+    if not value:
+        return None
+    value = value.strip()
+    match = _ISO.match(value)
+    if match:
+        return _safe_date(int(match[1]), int(match[2]), int(match[3]))
+    try:
+        return parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    return found if found.year >= EARLIEST_YEAR else None
+
+
+def _yearless(day: int, month: int, weekday: str | None, reference: date) -> date | None:
+    """The most recent past occurrence of day/month, matching the weekday when one is given."""
+    candidates = []
+    for back in range(MAX_YEARLESS_LOOKBACK_YEARS + 1):
+        found = _safe_date(reference.year - back, month, day)
+        if found and found <= reference:
+            candidates.append(found)
+    if not candidates:
+        return None
+    if weekday:
+        names = patterns()["dates"]["weekdays"]
+        wanted = [n.rstrip("ì") for n in names].index(weekday.lower().rstrip("ìi"))
+        matching = [c for c in candidates[: WEEKDAY_LOOKBACK_YEARS + 1]
+                    if c.weekday() == wanted]
+        if matching:
+            return matching[0]
+    return candidates[0]
+
+
+def _mention_day(match: re.Match, reference: date) -> date | None:
+    if match["nd"]:
+        year = int(match["ny"])
+        year += 2000 if year < 100 else 0
+        return _safe_date(year, int(match["nm"]), int(match["nd"]))
+    month = _MONTHS[match["m"].lower()]
+    if match["y"]:
+        return _safe_date(int(match["y"]), month, int(match["d"]))
+    return _yearless(int(match["d"]), month, match["wd"], reference)
+
+
+def _role(text: str, start: int) -> str:
+    before = text[max(0, start - _MARKER_WINDOW) : start].lower()
+    conf = patterns()["dates"]
+    best, role = -1, "plain"
+    for kind, markers in (("published", conf["published_markers"]),
+                          ("other", conf["other_markers"])):
+        for marker in markers:
+            at = _marker_end(before, marker)
+            if at > best:
+                best, role = at, kind
+    return role
+
+
+def _marker_end(before: str, marker: str) -> int:
+    """Where the last occurrence of a marker ends, if only punctuation/space follow it."""
+    found = -1
+    for m in re.finditer(rf"(?<!\w){re.escape(marker)}(?!\w)", before):
+        tail = before[m.end() :]
+        if re.fullmatch(r"[\s:,.\-–—|()]*(?:il|l'|del|dal)?\s*", tail):
+            found = m.end()
+    return found
+
+
+def find_dates(text: str, reference: date) -> list[DateMention]:
+    """Every date written in the text, with the role its preceding words give it.
+    Dates after the reference day are dropped."""
+    out = []
+    for match in _TEXT_DATE.finditer(text):
+        day = _mention_day(match, reference)
+        if day is None or day > reference:
+            continue
+        out.append(DateMention(day, match.start(), match.end(), _role(text, match.start())))
+    return out
+
+
+def published_in_text(text: str, reference: date, *, allow_plain: bool) -> date | None:
+    """The first date marked as a publication date; else, when allowed, the first date
+    that is not marked as an update, deadline or event."""
+    mentions = find_dates(text, reference)
+    for mention in mentions:
+        if mention.role == "published":
+            return mention.day
+    if allow_plain:
+        for mention in mentions:
+            if mention.role == "plain":
+                return mention.day
+    return None
+
+
+def is_future(day: date, reference: date, tolerance_days: int = 1) -> bool:
+    """After the reference day (with a day of tolerance for time zones)."""
+    return day > reference + timedelta(days=tolerance_days)
+
+
+def as_reference(value: str | date | datetime | None) -> date:
+    """The reference day for year inference and future checks (today when none)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if value:
+        parsed = parse_machine_date(value)
+        if parsed:
+            return parsed
+    return date.today()

@@ -1,0 +1,398 @@
+"""HTML page -> article fields. Pure: no Scrapy, no database, no network.
+
+Text comes from trafilatura after removing blocks that are never article text (cookie banners,
+share bars, "Leggi anche" boxes, comments, footers). The publication date is searched in this
+order, and `date_method` says which step found it: page metadata (`meta`, `jsonld`), a `<time>`
+element (`time`), a byline such as "Pubblicato il 14 febbraio 2025" (`byline`), the feed or news
+sitemap that linked the page (`feed`, `sitemap`), a date near the title (`byline_near_title`),
+htmldate (`htmldate`); otherwise the date is left empty (`none`), never the crawl date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from urllib.parse import urlsplit
+
+import lxml.html
+import trafilatura
+from htmldate import find_date
+from lxml import etree
+
+from crawler.dates import (
+    as_reference,
+    find_dates,
+    is_future,
+    parse_machine_date,
+    published_in_text,
+)
+from crawler.patterns import patterns
+from crawler.urls import canonicalize, host_of
+
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "datepublished", "pubdate", "publishdate", "publish-date", "publication_date",
+    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "date", "sailthru.date",
+    "parsely-pub-date", "cxenseparse:recs:publishtime",
+)
+_MODIFIED_WORDS = re.compile(r"modif|updat|aggiorn|revis", re.IGNORECASE)
+_BYLINE_ATTR = re.compile(
+    r"byline|meta|date|data|time|publish|pubblic|posted|info|autore|author|dateline|entry-header",
+    re.IGNORECASE,
+)
+_WS = re.compile(r"\s+")
+_TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,60}$")
+_JAN_FIRST = re.compile(r"-01-01$")
+MAX_DATELINE_WORDS = 10
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b")
+
+
+@dataclass(frozen=True)
+class PageFields:
+    """What extraction found in one page; `is_article` False means: do not store it."""
+
+    url: str  # canonical URL (the page's rel=canonical when it is on the same site)
+    is_article: bool
+    reason: str = ""  # why it is not an article
+    title: str = ""
+    author: str = ""
+    text: str = ""
+    published: str | None = None  # YYYY-MM-DD
+    date_method: str = "none"
+    tags: list[str] = field(default_factory=list)
+
+    def article(self) -> dict:
+        """The article fields in the store's naming."""
+        return {"url": self.url, "title": self.title, "author": self.author, "text": self.text,
+                "published": self.published, "date_method": self.date_method,
+                "tags": self.tags}
+
+
+def non_article_url_reason(url: str) -> str:
+    """Why a URL is certainly not an article page ('' when it may be one)."""
+    path = urlsplit(url).path.lower()
+    conf = patterns()["pages"]
+    ext = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+    if ext in conf["non_html_extensions"]:
+        return f"not an HTML page (.{ext})"
+    for pattern in _non_article_paths():
+        if pattern.search(path):
+            return f"listing, tag or service page (URL matches {pattern.pattern!r})"
+    return ""
+
+
+@cache
+def _non_article_paths() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns()["pages"]["non_article_paths"])
+
+
+def extract_page(
+    html: str | bytes,
+    url: str,
+    *,
+    fetched_at: str | date | datetime | None = None,
+    hint: dict | None = None,
+) -> PageFields:
+    """Extract an article from a page. `hint` is what a feed or sitemap said about the link
+    (keys: origin, published, title, tags); `fetched_at` is the reference for year-less and
+    future dates."""
+    hint = hint or {}
+    reference = as_reference(fetched_at)
+    reason = non_article_url_reason(url)
+    tree = _parse(html)
+    if tree is None:
+        return PageFields(canonicalize(url), False, reason or "empty or unparsable page")
+    canonical = _canonical_url(tree, url)
+    reason = reason or non_article_url_reason(canonical)
+    if reason:
+        return PageFields(canonical, False, reason)
+    title = _title(tree) or hint.get("title") or ""
+    meta_tags = _meta_tags(tree)
+    published, method = _structured_date(tree, reference)
+    byline = _byline_text(tree)
+    _remove_boilerplate(tree)
+    listing = _listing_reason(tree)
+    if listing:
+        return PageFields(canonical, False, listing)
+    found = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        favor_precision=True,
+        # Our own date search runs below; extensive htmldate search would load dateparser
+        # (seconds on the first call, blocking the crawler's reactor).
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    doc = found.as_dict() if found is not None else {}
+    title = _clean(title or doc.get("title") or "")
+    text = _clean_text(doc.get("text") or "", title)
+    words = len(text.split())
+    if words < patterns()["pages"]["min_words"]:
+        return PageFields(canonical, False, f"too short for an article ({words} words)")
+    if not published:
+        published, method = _text_date(byline, text, hint, html, url, reference)
+    tags = _merge_tags(meta_tags, doc, hint)
+    return PageFields(
+        url=canonical, is_article=True, title=title,
+        author=_clean(doc.get("author") or _meta(tree, "author") or ""), text=text,
+        published=published.isoformat() if published else None, date_method=method, tags=tags,
+    )
+
+
+def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
+    if isinstance(html, str):
+        html = html.encode("utf-8")
+    if not html.strip():
+        return None
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    try:
+        tree = lxml.html.fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    return tree
+
+
+def _canonical_url(tree: lxml.html.HtmlElement, url: str) -> str:
+    fetched = canonicalize(url)
+    for href in tree.xpath("//link[@rel='canonical']/@href"):
+        candidate = canonicalize(href.strip(), base=url)
+        if candidate.startswith("http") and _same_site(host_of(candidate), host_of(fetched)):
+            return candidate
+    return fetched
+
+
+def _same_site(a: str, b: str) -> bool:
+    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
+    return strip(a) == strip(b)
+
+
+def _meta(tree: lxml.html.HtmlElement, name: str) -> str:
+    for el in tree.xpath("//meta[@name or @property or @itemprop]"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key == name and el.get("content"):
+            return el.get("content").strip()
+    return ""
+
+
+def _title(tree: lxml.html.HtmlElement) -> str:
+    for xpath in ("//article//h1", "//main//h1", "//h1"):
+        for h1 in tree.xpath(xpath):
+            text = _clean(h1.text_content())
+            if text:
+                return text
+    og = _meta(tree, "og:title")
+    if og:
+        return og
+    titles = tree.xpath("//title/text()")
+    return _TITLE_SUFFIX.sub("", _clean(titles[0])) if titles else ""
+
+
+def _meta_tags(tree: lxml.html.HtmlElement) -> list[str]:
+    found = []
+    for el in tree.xpath("//meta[@property='article:tag' or @name='keywords' or "
+                         "@name='news_keywords']"):
+        found += [t.strip() for t in (el.get("content") or "").split(",")]
+    found += [_clean(a.text_content()) for a in tree.xpath("//a[@rel='tag']")]
+    return [t for t in found if t]
+
+
+def _jsonld_dates(tree: lxml.html.HtmlElement) -> list[str]:
+    out = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if isinstance(item.get("datePublished"), str):
+                    out.append(item["datePublished"])
+                stack.extend(v for v in item.values() if isinstance(v, list | dict))
+    return out
+
+
+def _structured_date(tree: lxml.html.HtmlElement, reference: date) -> tuple[date | None, str]:
+    """Publication date from metadata, JSON-LD or a <time> element (never a modified date)."""
+    for name in _PUBLISHED_META:
+        day = _acceptable(parse_machine_date(_meta(tree, name)), reference)
+        if day:
+            return day, "meta"
+    for value in _jsonld_dates(tree):
+        day = _acceptable(parse_machine_date(value), reference)
+        if day:
+            return day, "jsonld"
+    for el in tree.xpath("//time[@datetime] | //*[@itemprop='datePublished'][@content]"):
+        if _is_modified_marker(el):
+            continue
+        day = _acceptable(parse_machine_date(el.get("datetime") or el.get("content")), reference)
+        if day:
+            return day, "time"
+    return None, "none"
+
+
+def _is_modified_marker(el: lxml.html.HtmlElement) -> bool:
+    attrs = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.get("id"))))
+    if _MODIFIED_WORDS.search(attrs):
+        return True
+    parent = el.getparent()
+    before = (parent.text or "") if parent is not None else ""
+    before += el.getprevious().tail or "" if el.getprevious() is not None else ""
+    return bool(_MODIFIED_WORDS.search(before[-40:]))
+
+
+def _acceptable(day: date | None, reference: date) -> date | None:
+    return day if day and not is_future(day, reference) else None
+
+
+def _byline_text(tree: lxml.html.HtmlElement) -> str:
+    """Text of the small blocks that usually carry the date and author."""
+    parts = []
+    for el in tree.xpath("//body//*[@class or @id]"):
+        attrs = f"{el.get('class', '')} {el.get('id', '')}"
+        if _BYLINE_ATTR.search(attrs):
+            text = _clean(el.text_content())
+            if 0 < len(text) <= 300:
+                parts.append(text)
+    return "\n".join(parts)
+
+
+def _text_date(
+    byline: str, text: str, hint: dict, html: str | bytes, url: str, reference: date
+) -> tuple[date | None, str]:
+    day = published_in_text(byline, reference, allow_plain=False)
+    if day:
+        return day, "byline"
+    hinted = _acceptable(parse_machine_date(hint.get("published")), reference)
+    if hinted:
+        return hinted, "sitemap" if "sitemap" in (hint.get("origin") or "") else "feed"
+    day = published_in_text(byline, reference, allow_plain=True)
+    if day:
+        return day, "byline"
+    day = published_in_text(text[:300], reference, allow_plain=False)
+    if day:
+        return day, "byline_near_title"
+    return _htmldate(html, url, text, reference)
+
+
+def _htmldate(html: str | bytes, url: str, text: str, reference: date) -> tuple[date | None, str]:
+    try:
+        found = find_date(html, url=url, original_date=True, extensive_search=False,
+                          max_date=reference.isoformat())
+    except (ValueError, TypeError):
+        found = None
+    if not found or (_JAN_FIRST.search(found) and not _says_new_year(text, found)):
+        return None, "none"
+    day = _acceptable(parse_machine_date(found), reference)
+    return (day, "htmldate") if day else (None, "none")
+
+
+def _says_new_year(text: str, found: str) -> bool:
+    """htmldate reads "14 febbraio 2025" as 2025-01-01: keep 1 January only when written."""
+    year = found[:4]
+    return bool(re.search(rf"\b(1|01|1°|primo)\s*(gennaio|/0?1/|\.0?1\.)\s*{year}", text,
+                          re.IGNORECASE))
+
+
+def _class_matches(el: lxml.html.HtmlElement, tokens: frozenset[str]) -> bool:
+    for name in f"{el.get('class', '')} {el.get('id', '')}".lower().split():
+        if name in tokens:
+            return True
+        pieces = re.split(r"[-_]", name)
+        if pieces[0] in tokens or pieces[-1] in tokens:
+            return True
+    return False
+
+
+@cache
+def _boilerplate_conf() -> tuple[frozenset[str], tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    conf = patterns()["boilerplate"]
+    return (frozenset(conf["attr_tokens"]), tuple(conf["tags"]), frozenset(conf["roles"]),
+            tuple(conf["box_headings"]))
+
+
+def _protected(el: lxml.html.HtmlElement) -> bool:
+    """Containers of the article itself are never removed, whatever their class says."""
+    return (el.tag in ("html", "body", "main", "article") or el.get("itemprop") == "articleBody"
+            or bool(el.xpath(".//h1")))
+
+
+def _remove_boilerplate(tree: lxml.html.HtmlElement) -> None:
+    tokens, tags, roles, headings = _boilerplate_conf()
+    doomed = []
+    for el in tree.iter(etree.Element):
+        if _protected(el):
+            continue
+        if (el.tag in tags or (el.get("role") or "").lower() in roles
+                or _class_matches(el, tokens) or _box_heading(el, headings)):
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            el.drop_tree()
+
+
+def _box_heading(el: lxml.html.HtmlElement, headings: tuple[str, ...]) -> bool:
+    if el.tag not in ("div", "section", "ul", "p", "aside"):
+        return False
+    first = _first_child(el)
+    if first is not None and first.tag not in _HEADINGS:
+        first = _first_child(first) if first.tag in ("p", "div", "span", "header") else None
+    if first is None or first.tag not in _HEADINGS:
+        return False
+    label = _clean(first.text_content()).lower().rstrip(":")
+    return len(label) < 60 and label.startswith(headings)
+
+
+def _first_child(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    return next(el.iterchildren(etree.Element), None)
+
+
+def _listing_reason(tree: lxml.html.HtmlElement) -> str:
+    blocks = tree.xpath("//article[.//a[@href]]")
+    least = patterns()["pages"]["listing_min_blocks"]
+    if len(blocks) >= least:
+        return f"listing page ({len(blocks)} article teasers)"
+    body = tree.find(".//body")
+    if body is None:
+        return ""
+    text = len(_clean(body.text_content()))
+    linked = sum(len(_clean(a.text_content())) for a in body.iter("a"))
+    if text and linked / text > 0.6 and text > 200:
+        return f"listing page ({linked * 100 // text}% of the text is links)"
+    return ""
+
+
+def _clean_text(text: str, title: str) -> str:
+    """Drop boilerplate lines and the title repeated as the first line."""
+    prefixes = tuple(patterns()["boilerplate"]["line_prefixes"])
+    lines = [line.strip() for line in text.splitlines()]
+    if lines and title and _clean(lines[0]) == title:
+        lines = lines[1:]
+    return "\n".join(line for line in lines if line and not line.lower().startswith(prefixes)
+                     and not _is_dateline(line))
+
+
+def _is_dateline(line: str) -> bool:
+    """A short line that only carries a date ("Ultimo aggiornamento: 12 aprile 2025")."""
+    return len(line.split()) <= MAX_DATELINE_WORDS and bool(find_dates(line, date.max))
+
+
+def _merge_tags(meta_tags: list[str], doc: dict, hint: dict) -> list[str]:
+    found = list(meta_tags) + list(hint.get("tags") or [])
+    for key in ("categories", "tags"):
+        value = doc.get(key) or []
+        found += value.split(",") if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for tag in (_clean(t) for t in found):
+        if tag and tag.lower() not in {t.lower() for t in out}:
+            out.append(tag)
+    return out
+
+
+def _clean(text: str) -> str:
+    return _WS.sub(" ", text or "").strip()

@@ -1,0 +1,21 @@
+"""The item the spiders yield: one downloaded page, before extraction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PageItem:
+    source_id: str
+    url: str  # final URL (after redirects)
+    fetched_url: str  # URL first requested
+    aliases: list[str]  # canonical forms of every URL that led to this page
+    http_status: int
+    content_type: str
+    encoding: str
+    fetched_at: str
+    headers: dict[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+    html: str = field(repr=False)
+    article: dict | None = field(default=None, repr=False)  # set by ExtractPipeline

@@ -1,0 +1,110 @@
+"""What happened to each source during one crawl process: counts, errors, claimed URLs.
+
+One ledger is shared by the feed, sitemap and listing spiders of a process, so an article
+reached by two of them is requested once, and each source gets one run record."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from store.db import utcnow
+
+COUNTERS = ("requests", "responses_304", "article_pages", "new_articles", "updated",
+            "unchanged", "duplicates", "filtered", "not_articles", "skipped_seen", "disallowed")
+
+
+@dataclass
+class SourceTally:
+    source_id: str
+    counts: Counter = field(default_factory=Counter)
+    errors_by_kind: Counter = field(default_factory=Counter)
+    entries_ok: int = 0
+    entries_failed: int = 0
+    first_error: str = ""
+
+    def status(self) -> str:
+        if self.entries_failed and not self.entries_ok:
+            return "failed"
+        return "partial" if self.errors_by_kind else "ok"
+
+    def message(self) -> str:
+        if self.status() == "failed":
+            return f"no feed, sitemap or listing page could be read: {self.first_error}"
+        if self.errors_by_kind:
+            kinds = ", ".join(f"{k} x{n}" for k, n in sorted(self.errors_by_kind.items()))
+            return f"errors: {kinds}"
+        return ""
+
+
+@dataclass
+class RunLedger:
+    run_id: str
+    progress: Callable[[dict], None] | None = None
+    started: str = field(default_factory=utcnow)
+    t0: float = field(default_factory=time.monotonic)
+    tallies: dict[str, SourceTally] = field(default_factory=dict)
+    claimed: set[str] = field(default_factory=set)
+
+    def tally(self, source_id: str) -> SourceTally:
+        if source_id not in self.tallies:
+            self.tallies[source_id] = SourceTally(source_id)
+        return self.tallies[source_id]
+
+    def claim(self, url: str) -> bool:
+        """True the first time a URL is claimed in this process."""
+        if url in self.claimed:
+            return False
+        self.claimed.add(url)
+        return True
+
+    def count(self, source_id: str, key: str, n: int = 1) -> None:
+        self.tally(source_id).counts[key] += n
+
+    def entry(self, source_id: str, ok: bool, kind: str = "", detail: str = "") -> None:
+        """A feed, sitemap or listing page was read (ok) or could not be."""
+        tally = self.tally(source_id)
+        if ok:
+            tally.entries_ok += 1
+        else:
+            tally.entries_failed += 1
+            self.error(source_id, kind, detail)
+
+    def error(self, source_id: str, kind: str, detail: str = "") -> None:
+        tally = self.tally(source_id)
+        tally.errors_by_kind[kind] += 1
+        if not tally.first_error:
+            tally.first_error = f"{kind} ({detail})" if detail else kind
+        self.emit({"event": "error", "source": source_id, "kind": kind, "detail": detail})
+
+    def emit(self, event: dict) -> None:
+        if self.progress:
+            self.progress(event)
+
+    def records(self) -> list[dict]:
+        """One crawl_runs row per source touched in this run."""
+        finished = utcnow()
+        duration = round(time.monotonic() - self.t0, 2)
+        rows = []
+        for sid, tally in sorted(self.tallies.items()):
+            c = tally.counts
+            rows.append({
+                "run_id": self.run_id, "source_id": sid, "started": self.started,
+                "finished": finished, "duration_s": duration, "requests": c["requests"],
+                "responses_304": c["responses_304"], "article_pages": c["article_pages"],
+                "new_articles": c["new_articles"], "duplicates": c["duplicates"],
+                "filtered": c["filtered"], "errors": sum(tally.errors_by_kind.values()),
+                "errors_by_kind": dict(tally.errors_by_kind), "status": tally.status(),
+                "message": tally.message(),
+            })
+        return rows
+
+
+def json_lines_progress(event: dict) -> None:
+    """Progress as JSON lines on stdout, read by crawler.run."""
+    sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,94 @@
+"""Item pipelines, one job each. An item is a downloaded page (see SourceSpider.on_article);
+each stage returns it or raises DropItem after recording why in the store."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.extract import extract_page
+from crawler.items import PageItem
+from crawler.prefilter import matches_keywords
+from store.articles import get_link_hint, mark_seen, save_article, save_raw_page
+
+
+class _StagePipeline:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> _StagePipeline:
+        return cls(crawler)
+
+    @property
+    def spider(self):
+        return self.crawler.spider
+
+    def mark_all(self, item: PageItem, status: str, reason: str, published: str | None = None):
+        for url in item.aliases:
+            mark_seen(self.spider.db, url, item.source_id, status, reason,
+                      published=published, http_status=item.http_status)
+
+
+class RawPagePipeline(_StagePipeline):
+    """Keeps the raw HTML (gzip) so articles can be re-extracted without the network."""
+
+    def process_item(self, item: PageItem) -> PageItem:
+        save_raw_page(self.spider.db, item.url, source_id=item.source_id,
+                      http_status=item.http_status, content_type=item.content_type,
+                      encoding=item.encoding, headers=item.headers, body=item.body,
+                      fetched_at=item.fetched_at)
+        return item
+
+
+class ExtractPipeline(_StagePipeline):
+    """HTML -> article fields; pages that are not articles are recorded and dropped."""
+
+    def process_item(self, item: PageItem) -> PageItem:
+        hint = {}
+        for url in item.aliases:
+            hint = hint or get_link_hint(self.spider.db, url)
+        fields = extract_page(item.html, item.url, fetched_at=item.fetched_at,
+                              hint=hint)
+        if not fields.is_article:
+            self.mark_all(item, "not_article", fields.reason)
+            self.spider.ledger.count(item.source_id, "not_articles")
+            raise DropItem(f"not an article: {item.url} ({fields.reason})", log_level="INFO")
+        if fields.url not in item.aliases:
+            item.aliases = sorted({*item.aliases, fields.url})
+        item.article = fields.article()
+        return item
+
+
+class PrefilterPipeline(_StagePipeline):
+    """Sources with `keywords`: articles mentioning none are recorded as seen, text not kept."""
+
+    def process_item(self, item: PageItem) -> PageItem:
+        source = self.spider.sources[item.source_id]
+        art = item.article
+        if matches_keywords(f"{art['title']}\n{art['text']}", source.keywords):
+            return item
+        self.mark_all(item, "filtered", "prefilter: no source keyword", art["published"])
+        self.spider.ledger.count(item.source_id, "filtered")
+        raise DropItem(f"prefiltered: {item.url}", log_level="INFO")
+
+
+class StorePipeline(_StagePipeline):
+    """Saves the article (dedup and story clustering happen in the store)."""
+
+    STATUS_COUNTER = {"new": "new_articles", "updated": "updated", "unchanged": "unchanged",
+                      "duplicate": "duplicates"}
+
+    def process_item(self, item: PageItem) -> PageItem:
+        # http_status is not an article column: mark_all below records it with the URLs.
+        art = dict(item.article, source_id=item.source_id, fetched_url=item.fetched_url,
+                   fetched_at=item.fetched_at)
+        result = save_article(self.spider.db, art)
+        status = "duplicate" if result.status == "duplicate" else "article"
+        reason = f"same text as article {result.article_id}" if status == "duplicate" else ""
+        self.mark_all(item, status, reason, art["published"])
+        self.spider.ledger.count(item.source_id, self.STATUS_COUNTER[result.status])
+        self.spider.ledger.emit({"event": "article", "source": item.source_id,
+                                 "status": result.status, "url": art["url"],
+                                 "cluster_id": result.cluster_id})
+        return item

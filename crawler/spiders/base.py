@@ -1,0 +1,252 @@
+"""What the feed, sitemap and listing spiders share: the registry, the store, conditional GETs
+for entry documents, the already-seen check before any article request, and error accounting.
+
+Subclasses name the registry field they read (`entry_field`) and implement `parse_entry`,
+which turns a feed, sitemap or listing response into article and further entry requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from crawler.discovery import DiscoveryError, Link
+from crawler.extract import non_article_url_reason
+from crawler.items import PageItem
+from crawler.ledger import RunLedger
+from crawler.safety import ignore_kind
+from crawler.sources import Source, load_sources, select_sources
+from crawler.urls import canonicalize, in_domains
+from store.articles import (
+    get_validators,
+    mark_seen,
+    put_validators,
+    save_link_hints,
+    seen_status,
+)
+from store.db import open_db
+
+# Seen statuses that mean: do not request this article URL again.
+FINAL_STATUSES = {"article", "duplicate", "not_article", "filtered", "disallowed"}
+# Errors that another attempt will not cure (4xx statuses are excluded by http_status).
+PERMANENT_ERRORS = {"too_large"}
+_ERROR_KINDS: tuple[tuple[type, str], ...] = (
+    (DownloadTimeoutError, "timeout"), (TimeoutError, "timeout"), (TCPTimedOutError, "timeout"),
+    (CannotResolveHostError, "dns"), (DNSLookupError, "dns"),
+    (DownloadConnectionRefusedError, "connection_refused"),
+    (ConnectionRefusedError, "connection_refused"),
+    (DownloadCancelledError, "too_large"),
+)
+
+
+def error_kind(failure: Failure) -> tuple[str, int | None]:
+    """A short name for a failed request ('http_404', 'timeout', 'dns', ...) and its status."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return f"http_{status}", status
+    for exc_type, kind in _ERROR_KINDS:
+        if failure.check(exc_type):
+            return kind, None
+    if failure.check(IgnoreRequest) and ignore_kind(failure.value):
+        return ignore_kind(failure.value), None
+    name = type(failure.value).__name__
+    if name == "CancelledError":
+        return "too_large", None
+    return name.lower(), None
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the generic spiders; never run directly."""
+
+    entry_field: ClassVar[str] = ""
+    entry_origin: ClassVar[str] = ""
+
+    def __init__(self, *args: Any, ledger: RunLedger | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.ledger = ledger or RunLedger(run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%S"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        chosen = settings.getlist("OBSERVATORY_SOURCE_IDS") or None
+        everything = select_sources(load_sources(settings["OBSERVATORY_SOURCES"]), chosen)
+        spider.sources = {s.id: s for s in everything if getattr(s, cls.entry_field)}
+        spider.allowed_domains = sorted({d for s in spider.sources.values()
+                                         for d in s.allowed_domains})
+        spider.db = open_db(settings["OBSERVATORY_DB"])
+        spider.retry_errors = settings.getint("OBSERVATORY_RETRY_ERRORS")
+        crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
+        return spider
+
+    def close_store(self) -> None:
+        self.db.conn.close()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for source in self.sources.values():
+            for url in getattr(source, self.entry_field):
+                yield self.entry_request(url, source)
+            for request in self.retry_requests(source):
+                yield request
+
+    # ------------------------------------------------------------------ entry documents
+
+    def entry_request(self, url: str, source: Source, **meta: Any) -> scrapy.Request:
+        """A conditional GET for a feed, sitemap or listing page."""
+        headers = {}
+        validators = get_validators(self.db, url)
+        if validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        return scrapy.Request(
+            url, callback=self.on_entry, errback=self.on_entry_error, headers=headers,
+            meta={"source_id": source.id, "handle_httpstatus_list": [304], **meta},
+            dont_filter=False,
+        )
+
+    def on_entry(self, response: Response) -> Iterable[scrapy.Request]:
+        source = self.sources[response.meta["source_id"]]
+        self.ledger.count(source.id, "requests")
+        if response.status == 304:
+            self.ledger.count(source.id, "responses_304")
+            self.ledger.entry(source.id, ok=True)
+            return []
+        try:
+            requests = list(self.parse_entry(response, source))
+        except DiscoveryError as exc:
+            self.ledger.entry(source.id, ok=False, kind="parse_error",
+                              detail=f"{response.url}: {exc}")
+            return []
+        self.ledger.entry(source.id, ok=True)
+        put_validators(self.db, response.request.url,
+                       _header(response, b"ETag"), _header(response, b"Last-Modified"),
+                       response.status)
+        return requests
+
+    def on_entry_error(self, failure: Failure) -> None:
+        source_id = failure.request.meta["source_id"]
+        kind, _ = error_kind(failure)
+        if kind == "disallowed":
+            self.ledger.count(source_id, "disallowed")
+            return
+        self.ledger.count(source_id, "requests")
+        self.ledger.entry(source_id, ok=False, kind=kind, detail=failure.request.url)
+
+    def parse_entry(self, response: Response, source: Source) -> Iterable[scrapy.Request]:
+        """Requests for what an entry document links to; DiscoveryError if unreadable."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ article pages
+
+    def article_requests(self, links: list[Link], source: Source,
+                         origin: str) -> list[scrapy.Request]:
+        """Requests for the links not seen before; hints (dates, titles) go to the store."""
+        links = [link for link in links if in_domains(link.url, source.allowed_domains)]
+        hints = [link.hint(source.id, origin) for link in links
+                 if link.published or link.title or link.tags]
+        if hints:
+            save_link_hints(self.db, hints)
+        seen = seen_status(self.db, [link.url for link in links])
+        requests = []
+        for link in links:
+            if seen.get(link.url) in FINAL_STATUSES:
+                self.ledger.count(source.id, "skipped_seen")
+                continue
+            reason = non_article_url_reason(link.url)
+            if reason:
+                mark_seen(self.db, link.url, source.id, "not_article", reason)
+                self.ledger.count(source.id, "not_articles")
+                continue
+            if self.ledger.claim(link.url):
+                requests.append(self.article_request(link.href or link.url, link.url, source))
+        return requests
+
+    def count_unseen(self, links: list[Link]) -> int:
+        """How many of the links were not settled on an earlier run."""
+        seen = seen_status(self.db, [link.url for link in links])
+        return sum(1 for link in links if seen.get(link.url) not in FINAL_STATUSES)
+
+    def article_request(self, url: str, canonical: str, source: Source) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.on_article, errback=self.on_article_error,
+                              meta={"source_id": source.id, "canonical": canonical})
+
+    def retry_requests(self, source: Source) -> list[scrapy.Request]:
+        """Article URLs that failed with a transient error on earlier runs."""
+        rows = self.db.execute(
+            "SELECT url, reason FROM seen_urls WHERE source_id = ? AND status = 'error' "
+            "AND (http_status IS NULL OR http_status >= 500)", [source.id]).fetchall()
+        out = []
+        for url, reason in rows:
+            kinds = (reason or "").split("|")
+            if kinds[-1] in PERMANENT_ERRORS or len(kinds) > self.retry_errors:
+                continue
+            if self.ledger.claim(canonicalize(url)):
+                out.append(self.article_request(url, canonicalize(url), source))
+        return out
+
+    def on_article(self, response: Response) -> Iterable[PageItem]:
+        source_id = response.meta["source_id"]
+        self.ledger.count(source_id, "requests")
+        self.ledger.count(source_id, "article_pages")
+        first_url = (response.meta.get("redirect_urls") or [response.request.url])[0]
+        aliases = sorted({response.meta["canonical"], canonicalize(response.url),
+                          canonicalize(first_url)})
+        if not isinstance(response, TextResponse):
+            kind = _header(response, b"Content-Type") or "unknown type"
+            for url in aliases:
+                mark_seen(self.db, url, source_id, "not_article", f"not an HTML page ({kind})",
+                          http_status=response.status)
+            self.ledger.count(source_id, "not_articles")
+            return []
+        return [PageItem(
+            source_id=source_id, url=response.url, fetched_url=first_url, aliases=aliases,
+            http_status=response.status,
+            content_type=_header(response, b"Content-Type") or "", encoding=response.encoding,
+            fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+            headers={k.decode("latin-1"): v[0].decode("latin-1")
+                     for k, v in response.headers.items() if v},
+            body=response.body, html=response.text,
+        )]
+
+    def on_article_error(self, failure: Failure) -> None:
+        meta = failure.request.meta
+        source_id = meta["source_id"]
+        kind, status = error_kind(failure)
+        url = meta["canonical"]
+        if kind == "disallowed":
+            mark_seen(self.db, url, source_id, "disallowed", "robots.txt")
+            self.ledger.count(source_id, "disallowed")
+            return
+        self.ledger.count(source_id, "requests")
+        old = self.db.execute("SELECT reason FROM seen_urls WHERE url = ? AND status = 'error'",
+                              [url]).fetchone()
+        reason = f"{old[0]}|{kind}" if old and old[0] else kind
+        mark_seen(self.db, url, source_id, "error", reason, http_status=status)
+        self.ledger.error(source_id, kind, failure.request.url)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

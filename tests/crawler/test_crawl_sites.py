@@ -1,0 +1,181 @@
+"""Whole crawls of the local test sites with the real spiders, in a subprocess, twice."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from crawler.settings import DEFAULT_USER_AGENT
+from store.db import open_db
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def db(two_runs):
+    database = open_db(two_runs.db_path)
+    yield database
+    database.conn.close()
+
+
+def _articles(db) -> dict[str, dict]:
+    return {row["url"]: row for row in db["articles"].rows}
+
+
+def _seen(db, url: str) -> dict | None:
+    rows = list(db["seen_urls"].rows_where("url = ?", [url]))
+    return rows[0] if rows else None
+
+
+def test_every_article_is_found_with_its_publication_day(two_runs, test_sites, db):
+    stored = _articles(db)
+    expected = test_sites.expected.articles
+    duplicates = set(test_sites.expected.duplicates)
+    missing = [url for url in expected if url not in stored and url not in duplicates]
+    assert not missing
+    assert sum(url in stored for url in duplicates) == 1
+    wrong_day = {url: (stored[url]["published"], day) for url, day in expected.items()
+                 if url in stored and stored[url]["published"] != day}
+    assert not wrong_day
+
+
+def test_date_methods_are_recorded_and_never_the_crawl_date(two_runs, db):
+    methods = {row["date_method"] for row in db["articles"].rows}
+    assert {"meta", "jsonld", "byline", "feed", "sitemap"} <= methods
+    crawl_day = two_runs.first.run_id[:8]
+    assert all((row["published"] or "").replace("-", "") != crawl_day
+               for row in db["articles"].rows)
+
+
+def test_text_has_no_boilerplate(db):
+    for row in db["articles"].rows:
+        text = row["text"].lower()
+        for junk in ("cookie", "leggi anche", "potrebbe interessarti", "condividi",
+                     "ottima notizia", "p.iva", "ultime notizie", "mercatino"):
+            assert junk not in text, (junk, row["url"])
+        assert row["title"] and len(text.split()) > 80
+
+
+def test_iso_8859_1_page_is_decoded_and_redirect_followed(test_sites, db):
+    portal = test_sites.sites["portal"].base
+    row = _articles(db)[f"{portal}/2025/03/pagina-latin1"]
+    assert "Più di mille nuovi alberi" in row["text"]
+    assert row["title"].startswith("Città più verde")
+    assert _seen(db, f"{portal}/2025/03/pagina-latin1-vecchio-indirizzo")["status"] == "article"
+
+
+def test_non_articles_are_not_stored(test_sites, db):
+    portal, news = test_sites.sites["portal"].base, test_sites.sites["news"].base
+    stored = _articles(db)
+    for url in (f"{portal}/tag/welfare", f"{news}/cronaca", f"{portal}/wp-content/uploads/"
+                "programma.pdf", f"{news}/cronaca/pagina-enorme"):
+        assert url not in stored
+    assert _seen(db, f"{news}/cronaca")["status"] == "not_article"
+    assert "listing" in _seen(db, f"{news}/cronaca")["reason"]
+    assert _seen(db, f"{portal}/tag/welfare")["status"] == "not_article"
+
+
+def test_robots_disallow_and_old_sitemap_entries_are_never_requested(two_runs, test_sites):
+    for item in test_sites.expected.never_requested:
+        site, path = item.split(":", 1)
+        assert path not in two_runs.first_log[site] + two_runs.second_log[site], item
+
+
+def test_prefilter_records_irrelevant_article_without_text(test_sites, db):
+    for url in test_sites.expected.filtered:
+        seen = _seen(db, url)
+        assert seen["status"] == "filtered" and "prefilter" in seen["reason"]
+        assert seen["published"] == "2025-03-11"
+        assert url not in _articles(db)
+
+
+def test_exact_copy_stored_once_and_edited_copy_in_same_story(test_sites, db):
+    portal, copy = test_sites.sites["portal"].base, test_sites.sites["copy"].base
+    stored = _articles(db)
+    exact = test_sites.expected.duplicates
+    assert sum(url in stored for url in exact) == 1
+    assert {_seen(db, url)["status"] for url in exact} == {"article", "duplicate"}
+    original = stored[f"{portal}/2025/03/avviso-coprogettazione-anziani"]
+    edited = stored[f"{copy}/articoli/avviso-anziani-merate"]
+    assert original["id"] != edited["id"]
+    assert original["cluster_id"] == edited["cluster_id"]
+    others = {row["cluster_id"] for url, row in stored.items() if url not in
+              (original["url"], edited["url"])}
+    assert original["cluster_id"] not in others
+
+
+def test_errors_are_reported_per_source_by_kind(two_runs):
+    by_id = {s.source_id: s for s in two_runs.first.sources}
+    assert by_id["portale"].errors_by_kind == {"http_404": 1}
+    assert {"http_500", "timeout", "too_large"} <= set(by_id["giornale"].errors_by_kind)
+    assert by_id["giornale"].status == "partial"
+    assert by_id["comune"].status == "ok" and by_id["copia"].status == "ok"
+    assert by_id["rotto"].status == "failed" and "parse_error" in by_id["rotto"].message
+    assert by_id["spento"].status == "failed"
+    assert "connection_refused" in by_id["spento"].message
+    assert two_runs.first.returncode == 0
+
+
+def test_second_run_downloads_entry_documents_but_not_known_articles(two_runs, test_sites, db):
+    stored_paths = {}
+    for name, site in test_sites.sites.items():
+        stored_paths[name] = {row["fetched_url"].split(site.base, 1)[1]
+                              for row in db["articles"].rows
+                              if row["fetched_url"].startswith(site.base + "/")}
+    first = sum(len(p) for p in stored_paths.values())
+    again = sum(1 for name, paths in stored_paths.items()
+                for path in two_runs.second_log[name] if path in paths)
+    assert first >= 14
+    assert again / first <= 0.10
+    second = {s.source_id: s for s in two_runs.second.sources}
+    assert second["portale"].responses_304 == 1 and second["comune"].responses_304 == 1
+    assert second["portale"].new_articles == 0 and second["portale"].article_pages == 0
+
+
+def test_entry_documents_use_conditional_gets(two_runs, test_sites):
+    feed_hits = test_sites.sites["portal"].hits("/feed/")
+    assert feed_hits and all(hit.conditional for hit in feed_hits)
+    assert all(hit.status == 304 for hit in feed_hits)
+
+
+def test_requests_carry_the_configured_user_agent(test_sites):
+    agents = {hit.user_agent for site in test_sites.sites.values() for hit in site.log}
+    assert agents == {DEFAULT_USER_AGENT}
+
+
+def test_listing_pagination_is_followed_then_stopped(two_runs):
+    first, second = two_runs.first_log["comune"], two_runs.second_log["comune"]
+    assert {"/notizie/", "/notizie/?page=2", "/notizie/?page=3"} <= set(first)
+    assert "/notizie/?page=2" not in second
+
+
+def test_run_records_and_health_view(two_runs, db):
+    runs = list(db["crawl_runs"].rows)
+    assert len(runs) == 2 * len(two_runs.first.sources)
+    assert {r["run_id"] for r in runs} == {two_runs.first.run_id, two_runs.second.run_id}
+    health = {r["source_id"]: r for r in db["source_health"].rows}
+    assert health["spento"]["recent_failures"] == 2 and health["spento"]["flagged"] == 0
+    assert health["comune"]["last_status"] == "ok"
+
+
+def test_raw_html_is_kept_compressed(db):
+    for row in db.query("SELECT r.body_gz, r.http_status FROM raw_pages r JOIN articles a "
+                        "ON a.fetched_url = r.url OR a.url = r.url LIMIT 5"):
+        assert row["http_status"] == 200
+        assert b"<html" in gzip.decompress(row["body_gz"]).lower()
+    assert db["raw_pages"].count >= db["articles"].count
+
+
+def test_feed_metadata_is_merged_from_the_store(test_sites, db):
+    portal = test_sites.sites["portal"].base
+    row = _articles(db)[f"{portal}/2025/03/patto-collaborazione-biblioteca"]
+    assert row["published"] == "2025-03-10" and row["date_method"] == "feed"
+    assert "welfare" in json.loads(row["tags"])
+
+
+def test_progress_events_are_emitted(two_runs):
+    kinds = [e["event"] for e in two_runs.events]
+    assert kinds[0] == "started" and kinds[-1] == "finished"
+    assert kinds.count("article") >= 15 and "error" in kinds

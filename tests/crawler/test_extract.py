@@ -1,0 +1,96 @@
+"""Extraction on saved pages: text without boilerplate, publication date, non-articles."""
+
+from pathlib import Path
+
+from crawler.extract import extract_page, non_article_url_reason
+
+PAGES = Path(__file__).parent / "pages"
+BODY = ("<p>" + "Il Comune e le cooperative sociali del territorio hanno firmato un accordo "
+        "di co-progettazione per i servizi educativi, con risorse pubbliche e private. " * 6
+        + "</p>")
+
+
+def _page(head: str = "", body: str = BODY, title: str = "Titolo della notizia") -> str:
+    return (f"<html><head><meta charset='utf-8'><title>{title}</title>{head}</head><body>"
+            f"<article><h1>{title}</h1>{body}</article></body></html>")
+
+
+def test_wordpress_page_text_title_byline_date_and_canonical():
+    html = (PAGES / "byline_wordpress.html").read_text(encoding="utf-8")
+    page = extract_page(html, "https://lecconotizie.com/cronaca/patto-lecco/?fbclid=2",
+                        fetched_at="2025-11-22")
+    assert page.is_article
+    assert page.url == "https://lecconotizie.com/cronaca/patto-lecco"
+    assert page.title == "Nuovo patto di collaborazione per il parco di via Roma"
+    assert page.published == "2025-02-14" and page.date_method == "byline"
+    assert page.text.startswith("Il Comune di Lecco e l'associazione Amici del Parco")
+    assert page.text.endswith("verrà presentato il calendario degli interventi.")
+    for junk in ("Leggi anche", "Altro articolo", "Bella iniziativa", "cookie", "Facebook",
+                 "P.IVA"):
+        assert junk not in page.text
+    assert page.tags == ["beni comuni"]
+
+
+def test_municipality_page_prefers_publication_over_last_update():
+    html = (PAGES / "comune_updated.html").read_text(encoding="utf-8")
+    page = extract_page(html, "https://www.comune.montebello.it/novita/avviso-centro-giovani",
+                        fetched_at="2025-06-01")
+    assert page.published == "2025-04-02" and page.date_method == "byline"
+    assert "Questo sito utilizza cookie" not in page.text and "PEC" not in page.text
+    assert page.text.count("\n") == 2
+
+
+def test_meta_and_jsonld_dates_before_text_and_modified_dates_ignored():
+    meta = '<meta property="article:modified_time" content="2025-03-20T10:00:00+01:00">' \
+        '<meta property="article:published_time" content="2025-03-01T23:30:00+01:00">'
+    assert extract_page(_page(meta), "https://x.it/a", fetched_at="2025-06-01").published \
+        == "2025-03-01"
+    jsonld = ('<script type="application/ld+json">{"@graph":[{"@type":"WebPage"},'
+              '{"@type":"NewsArticle","dateModified":"2025-05-01","datePublished":'
+              '"2025-04-03T08:00:00Z"}]}</script>')
+    page = extract_page(_page(jsonld), "https://x.it/a", fetched_at="2025-06-01")
+    assert (page.published, page.date_method) == ("2025-04-03", "jsonld")
+    time_el = ('<p><time class="entry-updated" datetime="2025-05-05">5 maggio</time>'
+               '<time datetime="2025-04-04">4 aprile</time></p>')
+    page = extract_page(_page(body=time_el + BODY), "https://x.it/a", fetched_at="2025-06-01")
+    assert (page.published, page.date_method) == ("2025-04-04", "time")
+
+
+def test_no_date_means_none_never_the_fetch_date_and_future_dates_rejected():
+    page = extract_page(_page(), "https://x.it/a", fetched_at="2025-06-01")
+    assert page.is_article and page.published is None and page.date_method == "none"
+    future = '<meta property="article:published_time" content="2031-01-01T10:00:00Z">'
+    assert extract_page(_page(future), "https://x.it/a", fetched_at="2025-06-01").published \
+        is None
+
+
+def test_feed_hint_dates_a_page_without_one():
+    hint = {"origin": "feed", "published": "2025-03-10", "title": "", "tags": ["welfare"]}
+    page = extract_page(_page(), "https://x.it/a", fetched_at="2025-06-01", hint=hint)
+    assert (page.published, page.date_method) == ("2025-03-10", "feed")
+    assert "welfare" in page.tags
+
+
+def test_htmldate_year_only_result_is_not_trusted():
+    # htmldate reads the year of "nel febbraio 2025" as 2025-01-01: that is not a day.
+    body = "<p>Il bando, uscito nel febbraio 2025, scade a breve.</p>" + BODY
+    page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2025-06-01")
+    assert page.published != "2025-01-01"
+
+
+def test_listing_tag_pdf_and_short_pages_are_not_articles():
+    teasers = "".join(f"<article><h2><a href='/n/{i}'>Notizia {i}</a></h2><p>Breve.</p>"
+                      "</article>" for i in range(5))
+    listing = f"<html><body><h1>Notizie</h1>{teasers}</body></html>"
+    page = extract_page(listing, "https://x.it/notizie", fetched_at="2025-06-01")
+    assert not page.is_article and "listing" in page.reason
+    assert not extract_page(_page(), "https://x.it/tag/welfare/").is_article
+    assert "not an HTML page" in non_article_url_reason("https://x.it/files/bando.PDF")
+    short = extract_page(_page(body="<p>Solo due parole.</p>"), "https://x.it/a")
+    assert not short.is_article and "too short" in short.reason
+
+
+def test_canonical_link_to_another_site_is_ignored():
+    head = '<link rel="canonical" href="https://altro-sito.it/copia">'
+    page = extract_page(_page(head), "https://x.it/a?utm_source=x", fetched_at="2025-06-01")
+    assert page.url == "https://x.it/a"

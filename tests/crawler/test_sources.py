@@ -1,0 +1,83 @@
+from pathlib import Path
+
+import pytest
+
+from crawler.sources import SourceError, check_sources, load_sources, select_sources
+
+REGISTRY = Path(__file__).resolve().parents[2] / "crawler" / "sources.toml"
+
+GOOD = """
+[[source]]
+id = "welforum"
+name = "Welforum"
+kind = "portal"
+region = "Italia"
+feeds = ["https://www.welforum.it/feed/"]
+allowed_domains = ["welforum.it"]
+keywords = ["terzo settore"]
+
+[source.listing]
+max_pages = 3
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_registry_has_twenty_real_sources_of_every_kind_and_several_regions():
+    sources = load_sources(REGISTRY)
+    assert check_sources(REGISTRY) == []
+    assert len(sources) >= 20
+    assert {s.kind for s in sources} == {"portal", "local_news", "institution"}
+    assert len({s.region for s in sources} - {"Italia"}) >= 5
+    ids = {s.id for s in sources}
+    assert {"welforum", "vita", "secondowelfare", "labsus", "cantiereterzosettore", "euricse",
+            "lecconotizie", "leccotoday", "leccoonline", "primalecco"} <= ids
+
+
+def test_good_file_loads_into_dataclasses(tmp_path):
+    (src,) = load_sources(_write(tmp_path, GOOD))
+    assert src.feeds == ("https://www.welforum.it/feed/",)
+    assert src.listing.max_pages == 3 and src.keywords == ("terzo settore",)
+    assert src.store_row()["allowed_domains"] == ["welforum.it"]
+
+
+def test_unknown_keys_name_the_key_and_the_source(tmp_path):
+    path = _write(tmp_path, GOOD.replace('kind = "portal"', 'kind = "portal"\nfeed = "x"')
+                  .replace("max_pages = 3", "max_page = 3"))
+    messages = [str(p) for p in check_sources(path)]
+    assert "source 'welforum', key 'feed': unknown key" in messages
+    assert "source 'welforum', key 'listing.max_page': unknown key" in messages
+    with pytest.raises(SourceError, match="unknown key"):
+        load_sources(path)
+
+
+def test_bad_urls_duplicate_ids_and_foreign_domains_are_reported(tmp_path):
+    text = GOOD + GOOD.replace("https://www.welforum.it/feed/", "ftp://welforum.it/feed") \
+        + GOOD.replace('id = "welforum"', 'id = "altro"').replace(
+            "https://www.welforum.it/feed/", "https://www.vita.it/feed/")
+    messages = "\n".join(str(p) for p in check_sources(_write(tmp_path, text)))
+    assert "duplicate id" in messages
+    assert "'ftp://welforum.it/feed' is not an http(s) URL" in messages
+    assert "domain 'www.vita.it' of https://www.vita.it/feed/ is missing from allowed_domains" \
+        in messages
+
+
+def test_missing_fields_bad_kind_and_region_and_syntax_errors(tmp_path):
+    text = '[[source]]\nid = "x"\nkind = "blog"\nregion = "Padania"\nallowed_domains = ["x.it"]\n'
+    messages = "\n".join(str(p) for p in check_sources(_write(tmp_path, text)))
+    assert "key 'name': missing" in messages and "'blog' is not one of" in messages
+    assert "'Padania' is not an Italian region" in messages
+    assert "needs at least one of feeds, sitemaps, start_urls" in messages
+    assert "not valid TOML" in str(check_sources(_write(tmp_path, "[[source]\n"))[0])
+    assert "does not exist" in str(check_sources(tmp_path / "none.toml")[0])
+
+
+def test_select_sources(tmp_path):
+    sources = load_sources(_write(tmp_path, GOOD))
+    assert select_sources(sources, None) == sources
+    with pytest.raises(KeyError, match="nope"):
+        select_sources(sources, ["nope"])
