@@ -1,0 +1,58 @@
+"""Fixtures shared by every suite: a Playwright browser driving Debian's chromium.
+
+Browser tests skip with a reason when /usr/bin/chromium is missing, except under
+OBS_REQUIRE_BROWSER=1 (set by CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("OBS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def shared_dir() -> Path:
+    """../shared beside the repository; tests that need it skip when it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent: the shared data (seeds, corpora) are not on this machine")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"{CHROMIUM} not installed (Debian package chromium)"
+        if os.environ.get("OBS_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    """A fresh page that may only talk to this machine (map tiles and the like are blocked)."""
+    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    def only_local(route):
+        host = route.request.url.split("/")[2].split(":")[0] if "//" in route.request.url else ""
+        if host in ("127.0.0.1", "localhost") or host.startswith("127."):
+            return route.continue_()
+        return route.abort()
+
+    page.route("**/*", only_local)
+    yield page
+    context.close()
