@@ -59,11 +59,28 @@ def read_text_input(file: str, fail: Callable[[str], None]) -> str:
 
 
 def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console):
-    """Run a crawl in its own process and print the per-source report."""
+    """Run a crawl in its own process with a live count of articles and errors per source."""
     from crawler.run import crawl
 
-    with console.status(f"Crawling {sources.name}…"):
-        report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout)
+    with progress_bar(console) as progress:
+        tasks: dict[str, int] = {}
+        counts: dict[str, int] = {}
+
+        def on_event(event: dict) -> None:
+            kind, source = event.get("event"), event.get("source")
+            if kind == "started":
+                for sid in event.get("sources", []):
+                    tasks[sid] = progress.add_task(f"crawl {sid}", total=None)
+            elif source in tasks and kind in ("article", "error"):
+                counts[source] = counts.get(source, 0) + 1
+                progress.advance(tasks[source])
+                if kind == "error":
+                    progress.update(tasks[source], description=f"crawl {source} [red]!")
+
+        report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout,
+                       progress=on_event)
+        for sid, task in tasks.items():
+            progress.update(task, total=counts.get(sid, 0))
     print_crawl_report(report, console)
     return report
 
