@@ -59,15 +59,28 @@ class OrgLexicon:
 
     def head_at(self, lowered: list[str]) -> Head | None:
         """The longest head matching the start of `lowered` (a list of lower-case tokens)."""
+        match = self.head_match(lowered)
+        return match[0] if match else None
+
+    def head_match(self, lowered: list[str]) -> tuple[Head, int] | None:
+        """Longest head at the start of `lowered` and how many tokens it spans; hyphenated
+        words match whether or not the tokenizer split them ("socio-sanitario")."""
+        parts: list[str] = []
+        ends: list[int] = []  # token count consumed after each part
+        for i, token in enumerate(lowered[:8]):
+            pieces = split_head_words(token)
+            parts.extend(pieces)
+            ends.extend([i + 1] * len(pieces))
         for head in self.heads:
             n = len(head.words)
-            if tuple(lowered[:n]) == head.words:
-                return head
+            if tuple(parts[:n]) == head.words and (n == len(parts) or ends[n - 1] != ends[n]):
+                return head, ends[n - 1]
         return None
 
 
 def split_head_words(head: str) -> tuple[str, ...]:
-    return tuple(head.split())
+    """'distretto socio-sanitario' -> ('distretto', 'socio', '-', 'sanitario')."""
+    return tuple(p for p in re.split(r"\s+|(-)", head) if p)
 
 
 @lru_cache(maxsize=4)
@@ -178,17 +191,19 @@ def org_type(surface: str, lex: OrgLexicon, default: str = "altro") -> str:
     return head.type if head is not None else default
 
 
-def _rest_after_head(words: list[str], head: Head, lex: OrgLexicon) -> list[str]:
-    rest = words[len(head.words) :]
+def _rest_after_head(words: list[str], n: int, lex: OrgLexicon) -> list[str]:
+    rest = words[n:]
     genitive = set(lex.words.get("genitive_connectors", []))
     while rest and rest[0].lower() in genitive:
         rest = rest[1:]
     return rest
 
 
-def _health_name(words: list[str], head: Head, lex: OrgLexicon, gaz: Gazetteer | None) -> str:
+def _health_name(
+    words: list[str], head: Head, n: int, lex: OrgLexicon, gaz: Gazetteer | None
+) -> str:
     """'Asl di Salerno' / 'ASL Salerno' / 'Asl salernitana' -> 'ASL Salerno'."""
-    rest = _rest_after_head(words, head, lex)
+    rest = _rest_after_head(words, n, lex)
     if gaz is not None and len(rest) == 1:
         province = gaz.adjectives.get(fold(rest[0]))
         if province is not None:
@@ -197,15 +212,15 @@ def _health_name(words: list[str], head: Head, lex: OrgLexicon, gaz: Gazetteer |
     return " ".join([head.display, *shaped])
 
 
-def _place_name(words: list[str], head: Head, gaz: Gazetteer | None) -> str:
+def _place_name(words: list[str], head: Head, n: int, gaz: Gazetteer | None) -> str:
     """'comune di Reggio Emilia' -> 'Comune di Reggio nell'Emilia' (official place name)."""
-    connector = words[len(head.words)] if len(words) > len(head.words) else ""
-    rest = " ".join(words[len(head.words) + (1 if connector.lower() in LOWER_WORDS
-                                             or connector.endswith("'") else 0):])
+    connector = words[n] if len(words) > n else ""
+    skip = 1 if connector.lower() in LOWER_WORDS or connector.endswith("'") else 0
+    rest = " ".join(words[n + skip :])
     if gaz is not None and rest:
         places = [p for p in gaz.lookup(rest) if p.level in ("comune", "provincia", "regione")]
         if places:
-            rest = places[0].name.split("/")[0]
+            rest = places[0].name
     if not rest:
         return " ".join(words)
     glue = " " if not connector.endswith("'") else ""
@@ -238,13 +253,14 @@ def canonicalise(
         return CanonicalOrg(known.canonical, slug(known.canonical), known.type)
     text = normalise_official_case(text)
     words = _display_words(text)
-    head = lex.head_at([w.lower() for w in words])
+    match = lex.head_match([w.lower() for w in words])
+    head, n = match if match is not None else (None, 0)
     if head is not None and head.kind == "acronym":
-        name = _health_name(words, head, lex, gaz)
+        name = _health_name(words, head, n, lex, gaz)
     elif head is not None and head.kind == "place":
-        name = _join(_display_words(_place_name(words, head, gaz)))
+        name = _join(_display_words(_place_name(words, head, n, gaz)))
     elif head is not None:
-        name = _join([head.display, *words[len(head.words) :]])
+        name = _join([head.display, *words[n:]])
     else:
         name = text[:1].upper() + text[1:]
     name = strip_legal_suffixes(name, lex)

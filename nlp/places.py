@@ -21,16 +21,18 @@ NLP_DIR = Path(__file__).parent
 PATTERNS_DIR = NLP_DIR / "patterns"
 GAZETTEER_DIR = NLP_DIR / "data" / "gazetteer"
 PLACE_FIELDS = [
-    "level", "name", "istat", "provincia", "sigla", "regione",
+    "kind", "level", "name", "istat", "provincia", "sigla", "regione",
     "lat", "lon", "population", "aliases", "ambiguous",
 ]
-LEVEL_PRIORITY = {"nazione": 0, "regione": 1, "altro": 2, "comune": 3, "provincia": 4}
+# Which reading wins when one surface names several places (no context cue).
+KIND_PRIORITY = {"nazione": 0, "regione": 1, "area": 2, "comune": 3, "provincia": 4, "frazione": 5}
 
 
 @dataclass(frozen=True)
 class Place:
     level: str  # comune | provincia | regione | nazione | altro
     name: str  # official name
+    kind: str = ""  # comune | provincia | regione | nazione | area | frazione
     istat: str | None = None
     provincia: str | None = None
     sigla: str | None = None
@@ -55,6 +57,7 @@ class PlaceContext:
 @dataclass
 class Gazetteer:
     by_surface: dict[str, list[Place]] = field(default_factory=dict)
+    surfaces: set[str] = field(default_factory=set)  # as written (case, accents, hyphens)
     area_nouns: dict[str, Place] = field(default_factory=dict)
     adjectives: dict[str, Place] = field(default_factory=dict)  # "salernitana" -> province
     by_sigla: dict[str, Place] = field(default_factory=dict)
@@ -92,6 +95,7 @@ def _place_from_row(row: dict[str, str]) -> Place:
     return Place(
         level=row["level"],
         name=row["name"],
+        kind=row["kind"],
         istat=row["istat"] or None,
         provincia=row["provincia"] or None,
         sigla=row["sigla"] or None,
@@ -103,10 +107,11 @@ def _place_from_row(row: dict[str, str]) -> Place:
     )
 
 
-def _add(index: dict[str, list[Place]], surface: str, place: Place) -> None:
+def _add(gaz: Gazetteer, surface: str, place: Place) -> None:
     key = fold(surface)
-    if key and place not in index.setdefault(key, []):
-        index[key].append(place)
+    if key and place not in gaz.by_surface.setdefault(key, []):
+        gaz.by_surface[key].append(place)
+    gaz.surfaces.add(surface.replace("’", "'"))
 
 
 def feminine_forms(adjective: str) -> list[str]:
@@ -131,9 +136,9 @@ def load_gazetteer(
     comuni: dict[tuple[str, str], Place] = {}
     for row in read_tsv(path, PLACE_FIELDS):
         place = _place_from_row(row)
-        _add(gaz.by_surface, place.name, place)
+        _add(gaz, place.name, place)
         for alias in filter(None, row["aliases"].split(";")):
-            _add(gaz.by_surface, alias, place)
+            _add(gaz, alias, place)
         if place.level == "comune":
             comuni[(place.name, place.sigla or "")] = place
         if place.level == "provincia" and place.sigla:
@@ -147,13 +152,16 @@ def load_gazetteer(
 def _load_aliases(gaz: Gazetteer, comuni: dict[tuple[str, str], Place], patterns: Path) -> None:
     for row in read_tsv(patterns / "place_aliases.tsv", ["surface", "official", "sigla"]):
         place = comuni.get((row["official"], row["sigla"]))
+        province = gaz.by_sigla.get(row["sigla"])
+        if place is None and province is not None and province.name == row["official"]:
+            _add(gaz, row["surface"], province)
+            continue
         if place is None:
             where = f"{row['official']} ({row['sigla']})"
             raise ValueError(f"place_aliases.tsv: unknown comune {where}")
-        _add(gaz.by_surface, row["surface"], place)
-        province = gaz.by_sigla.get(row["sigla"])
+        _add(gaz, row["surface"], place)
         if province is not None and province.name == row["official"]:
-            _add(gaz.by_surface, row["surface"], province)
+            _add(gaz, row["surface"], province)
 
 
 def _load_province_forms(gaz: Gazetteer, patterns: Path) -> None:
@@ -164,7 +172,8 @@ def _load_province_forms(gaz: Gazetteer, patterns: Path) -> None:
             for form in feminine_forms(adjective):
                 gaz.adjectives[fold(form)] = province
         for noun in filter(None, row["nouns"].split(";")):
-            area = Place(level="altro", name=noun, provincia=province.name, sigla=province.sigla,
+            area = Place(level="altro", name=noun, kind="area", provincia=province.name,
+                         sigla=province.sigla,
                          regione=province.regione, lat=province.lat, lon=province.lon)
             gaz.area_nouns[fold(noun)] = area
 
@@ -220,8 +229,11 @@ def resolve(
     gaz: Gazetteer,
     doc_regions: frozenset[str] = frozenset(),
     inside_org: bool = False,
+    model_loc: bool = False,
 ) -> Place | None:
-    """Choose the place a surface form refers to, or None when it is not a place here."""
+    """Choose the place a surface form refers to, or None when it is not a place here.
+    `model_loc`: the statistical NER also tagged it LOC, which is enough evidence for a
+    word-like name."""
     if not candidates:
         return None
     wanted = _context_level(ctx, gaz)
@@ -229,10 +241,12 @@ def resolve(
         for place in candidates:
             if place.level == wanted:
                 return place
-    best_level = min(LEVEL_PRIORITY[p.level] for p in candidates)
-    pool = [p for p in candidates if LEVEL_PRIORITY[p.level] == best_level]
-    place = _best_comune(pool, ctx, doc_regions) if best_level == 3 else pool[0]
-    if place.level != "comune" or wanted == "comune":
+    best = min(KIND_PRIORITY[p.kind] for p in candidates)
+    pool = [p for p in candidates if KIND_PRIORITY[p.kind] == best]
+    place = _best_comune(pool, ctx, doc_regions) if len(pool) > 1 else pool[0]
+    if place.kind not in ("comune", "frazione") or wanted == "comune":
+        return place
+    if model_loc:
         return place
     if place.ambiguous and _weak_evidence(ctx, gaz):
         return None  # "Bra", "Calcio", "Girasole" need "a/di/in ..." before them

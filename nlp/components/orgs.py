@@ -2,25 +2,38 @@
 
 `obs_org_rules` reads the SpanRuler's matches (`doc.spans["obs_known"]`), finds organisation
 shapes opened by a head word from `nlp/patterns/org_heads.tsv` ("Comune di X", "Cooperativa
-sociale X", "ASL Salerno", "Dipartimento di ... dell'Università di ..."), keeps the longest
-non-overlapping spans and writes them to `doc.spans["obs_orgs"]` with the organisation type as
-label.
+sociale X", "ASL Salerno", "Dipartimento di ... dell'Università di ..."), extends known names
+and acronyms with a place ("ANCI Lombardia", "AVIS comunale di Ragusa"), adds acronyms defined
+in the text ("... del Molise (ASREM)") and keeps the longest non-overlapping spans in
+`doc.spans["obs_orgs"]`, labelled with the organisation type.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from nlp.canonical import OrgLexicon, load_org_lexicon
-from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, load_gazetteer, read_tsv
+from nlp.places import (
+    GAZETTEER_DIR,
+    PATTERNS_DIR,
+    Gazetteer,
+    fold,
+    load_gazetteer,
+    read_tsv,
+)
 
 KNOWN_KEY = "obs_known"
 ORGS_KEY = "obs_orgs"
+KNOWN_PREFIX = "known:"  # span ids: the canonical name, prefixed with where the name comes from
+REGISTRY_PREFIX = "ipa:"
+ALIAS_PREFIX = "alias:"  # an acronym standing for another organisation span (its start token)
 MAX_NAME_TOKENS = 14
+MAX_PLACE_TOKENS = 5
 
 
 def known_org_patterns(
@@ -29,10 +42,11 @@ def known_org_patterns(
     """SpanRuler patterns: one-word variants match case-sensitively, longer ones on LOWER."""
     patterns = []
     seen: set[tuple[str, str]] = set()
-    entries = [(v, lex.known[fold(v)].canonical, lex.known[fold(v)].type)
+    entries = [(v, KNOWN_PREFIX + lex.known[fold(v)].canonical, lex.known[fold(v)].type)
                for v in lex.known_variants]
-    entries += [(name, name, lex.public_bodies[fold(name)].type) for name in lex.public_names]
-    entries += list(acronyms)
+    entries += [(name, REGISTRY_PREFIX + name, lex.public_bodies[fold(name)].type)
+                for name in lex.public_names]
+    entries += [(a, REGISTRY_PREFIX + name, t) for a, name, t in acronyms]
     for surface, canonical, org_type in entries:
         if (surface, org_type) in seen:
             continue
@@ -53,104 +67,166 @@ def public_body_acronyms(gazetteer_dir: Path) -> list[tuple[str, str, str]]:
     return [(r["acronym"], r["name"], r["type"]) for r in rows if r["acronym"]]
 
 
-def _is_name_token(tok: Token, lex: OrgLexicon) -> bool:
+def is_acronym(tok: Token) -> bool:
+    """'ANGSA', 'AVO', 'FVG': 2-8 letters, all upper case."""
     text = tok.text
-    return (text[:1].isupper() or text[:1].isdigit()) and text not in lex.words["not_names"] and (
-        tok.is_alpha or text[:1].isdigit() or any(c.isalpha() for c in text)
-    )
+    return 2 <= len(text) <= 8 and text.isalpha() and text.isupper()
 
 
-def _quoted_end(doc: Doc, j: int, lex: OrgLexicon) -> int | None:
-    """End of a quoted name starting at j ("«Il Sorriso»"), or None."""
-    if j >= len(doc) or doc[j].text not in lex.words["quotes_open"]:
+@dataclass
+class Scanner:
+    """Token-level rules for the end of an organisation name. Word classes come from
+    nlp/patterns/org_words.json, places from the gazetteer."""
+
+    doc: Doc
+    lex: OrgLexicon
+    gaz: Gazetteer
+    stops: frozenset[int] = frozenset()  # starts of known names: a name never runs into them
+
+    def words(self, key: str) -> list[str]:
+        return self.lex.words[key]
+
+    def is_name(self, k: int, first: bool = False) -> bool:
+        tok = self.doc[k]
+        text = tok.text
+        if first and text in self.words("not_names"):
+            return False
+        if text[:1].isdigit():
+            return tok.is_digit and len(text) <= 3 and not first
+        return text[:1].isupper() and any(c.isalpha() for c in text)
+
+    def starts_head(self, k: int) -> bool:
+        return self.lex.head_match([t.lower_ for t in self.doc[k : k + 6]]) is not None
+
+    def place_len(self, k: int) -> int:
+        """Tokens of the longest gazetteer place starting at k (0 if none)."""
+        doc = self.doc
+        if k >= len(doc) or not doc[k].text[:1].isupper():
+            return 0
+        for n in range(min(MAX_PLACE_TOKENS, len(doc) - k), 0, -1):
+            if self.gaz.lookup(doc[k : k + n].text):
+                return n
+        return 0
+
+    def quoted_end(self, j: int) -> int | None:
+        """End of a quoted name starting at j ("«Il Sorriso»"), or None."""
+        doc = self.doc
+        if j >= len(doc) or doc[j].text not in self.words("quotes_open"):
+            return None
+        for k in range(j + 1, min(len(doc), j + 10)):
+            if doc[k].text in self.words("quotes_close"):
+                return k + 1 if k > j + 1 and self.is_name(j + 1) else None
         return None
-    for k in range(j + 1, min(len(doc), j + 10)):
-        if doc[k].text in lex.words["quotes_close"]:
-            return k + 1 if k > j + 1 and _is_name_token(doc[j + 1], lex) else None
-    return None
 
+    def glued(self, k: int) -> bool:
+        """A '.' or apostrophe written inside a name, followed by another name token."""
+        tok, doc = self.doc[k], self.doc
+        if tok.text not in (".", "'", "’") or doc[k - 1].whitespace_ or k + 1 >= len(doc):
+            return False
+        return (tok.text != "." or not tok.whitespace_) and self.is_name(k + 1)
 
-def _starts_head(doc: Doc, j: int, lex: OrgLexicon) -> bool:
-    return lex.head_at([t.lower_ for t in doc[j : j + 4]]) is not None
-
-
-def _name_end(doc: Doc, j: int, lex: OrgLexicon, connectors: set[str], stop_at_heads: bool,
-              stops: frozenset[int] = frozenset()) -> int:
-    """Extend a proper name from j over name tokens and connectors followed by a name token."""
-    end = j
-    limit = min(len(doc), j + MAX_NAME_TOKENS)
-    k = j
-    while k < limit:
-        quoted = _quoted_end(doc, k, lex)
-        if quoted is not None:
-            end = k = quoted
-            continue
-        if _is_name_token(doc[k], lex):
-            end = k = k + 1
-            continue
-        if doc[k].lower_ in lex.words["legal_suffixes"] and end > j:
-            end = k = k + 1
-            continue
-        nxt = _after_connectors(doc, k, connectors)
-        if nxt is None or nxt >= limit or not (_is_name_token(doc[nxt], lex) or
-                                               _quoted_end(doc, nxt, lex)):
-            break
-        genitive = doc[k].lower_ in lex.words["genitive_connectors"]
-        if not genitive and (nxt in stops or stop_at_heads and _starts_head(doc, nxt, lex)):
-            break
-        if doc[k].lower_ in ("e", "ed") and _starts_head(doc, nxt, lex):
-            break
-        k = nxt
-    return end
-
-
-def _after_connectors(doc: Doc, k: int, connectors: set[str]) -> int | None:
-    """Index after one or two connector tokens starting at k (None if doc[k] is not one)."""
-    if k >= len(doc) or doc[k].lower_ not in connectors or doc[k].is_sent_start and k > 0:
-        return None
-    if k + 1 < len(doc) and doc[k + 1].lower_ in connectors and doc[k + 1].lower_ not in ("e",):
-        return k + 2
-    return k + 1
-
-
-def _tail_name(doc: Doc, j: int, lex: OrgLexicon, stops: frozenset[int]) -> int | None:
-    """Descriptors then a proper name: 'sociale La Grande Casa', 'di Comunità di Milano'."""
-    k = j
-    while k < len(doc) and k < j + 6 and doc[k].lower_ in lex.words["descriptors"]:
-        if _is_name_token(doc[k], lex) and k > j and doc[k].lower_ not in ("di", "e"):
-            break
-        k += 1
-    for start in range(k, j - 1, -1):
-        if start < len(doc) and (_is_name_token(doc[start], lex) or _quoted_end(doc, start, lex)):
-            if start > j and doc[start - 1].lower_ in ("e", "ed"):
-                continue
-            end = _name_end(doc, start, lex, set(lex.words["connectors"]), True, stops)
-            return end if end > start else None
-    return None
-
-
-def _place_tail(doc: Doc, j: int, lex: OrgLexicon) -> int | None:
-    """'di Reggio nell'Emilia', 'Lombardia', 'autonoma di Trento' after a place head."""
-    k = j
-    if k < len(doc) and doc[k].lower_ in lex.words["genitive_connectors"]:
-        k += 1
-    if k >= len(doc) or not _is_name_token(doc[k], lex) or doc[k].text[:1].isdigit():
-        return None
-    connectors = set(lex.words["place_tail_connectors"]) - {"e"}
-    return _name_end(doc, k, lex, connectors, stop_at_heads=True)
-
-
-def _acronym_tail(doc: Doc, j: int, lex: OrgLexicon, gaz: Gazetteer) -> int | None:
-    """'Salerno', 'di Salerno', 'Napoli 1 Centro', 'salernitana', 'Brianza' after ASL/ATS..."""
-    k = j
-    if k < len(doc) and doc[k].lower_ in lex.words["genitive_connectors"]:
-        k += 1
-    if k < len(doc) and doc[k].lower_ in gaz.adjectives and doc[k].is_lower:
+    def after_connectors(self, k: int, connectors: set[str]) -> int | None:
+        """Index after one or two connector tokens at k (None if doc[k] is not one)."""
+        doc = self.doc
+        if k >= len(doc) or doc[k].lower_ not in connectors:
+            return None
+        if k + 1 < len(doc) and doc[k + 1].lower_ in connectors and doc[k + 1].lower_ != "e":
+            return k + 2
         return k + 1
-    if k >= len(doc) or not _is_name_token(doc[k], lex):
+
+    def is_proper(self, k: int) -> bool:
+        """A name word that is neither a descriptor nor a head ("Alice", not "Sociale")."""
+        return self.doc[k].lower_ not in self.words("descriptors") and not self.starts_head(k)
+
+    def location_after(self, k: int) -> bool:
+        """'di Bra' after a name: where the organisation is, not part of its name."""
+        if self.doc[k].lower_ != "di":
+            return False
+        places = self.gaz.lookup(self.doc[k + 1 : k + 1 + self.place_len(k + 1)].text)
+        return any(p.kind in ("comune", "frazione") for p in places)
+
+    def connector_ok(self, k: int, nxt: int, stop_at_heads: bool, proper: bool) -> bool:
+        genitive = self.doc[k].lower_ in self.words("genitive_connectors")
+        if not genitive and (nxt in self.stops or stop_at_heads and self.starts_head(nxt)):
+            return False
+        if self.doc[k].lower_ in ("e", "ed") and (self.starts_head(nxt) or nxt in self.stops):
+            return False
+        return not (proper and self.location_after(k))
+
+    def name_end(self, j: int, connectors: set[str], stop_at_heads: bool = True) -> int:
+        """Extend a proper name from j over name tokens and connectors followed by a name."""
+        doc, end, k = self.doc, j, j
+        limit = min(len(doc), j + MAX_NAME_TOKENS)
+        proper = False  # a proper name word since the last head: "di <comune>" then ends it
+        while k < limit:
+            quoted = self.quoted_end(k)
+            if quoted is not None:
+                end = k = quoted
+                proper = True
+            elif self.is_name(k, first=k == j):
+                proper = self.is_proper(k) or (proper and not self.starts_head(k))
+                end = k = k + 1
+            elif end > j and (doc[k].lower_ in self.words("legal_suffixes") or
+                              end == k and self.glued(k)):
+                end = k = k + 1
+            else:
+                nxt = self.after_connectors(k, connectors)
+                if nxt is None or nxt >= limit or not (
+                    doc[nxt].is_alpha and self.is_name(nxt) or self.quoted_end(nxt)
+                ) or not self.connector_ok(k, nxt, stop_at_heads, proper):
+                    break
+                k = nxt
+        return end
+
+    def tail_name(self, j: int) -> int | None:
+        """Descriptors then a proper name: 'sociale La Grande Casa', 'di Comunità di Milano'."""
+        doc, k = self.doc, j
+        while k < len(doc) and k < j + 6 and doc[k].lower_ in self.words("descriptors"):
+            k += 1
+        for start in range(k, j - 1, -1):
+            if start < len(doc) and (self.is_name(start, first=True) or self.quoted_end(start)):
+                if start > j and doc[start - 1].lower_ in ("e", "ed"):
+                    continue
+                end = self.name_end(start, set(self.words("connectors")))
+                return end if end > start else None
         return None
-    connectors = set(lex.words["place_tail_connectors"]) - {"e"}
-    return _name_end(doc, k, lex, connectors, stop_at_heads=True)
+
+    def place_tail(self, j: int) -> int | None:
+        """'di Reggio nell'Emilia', 'Lombardia', 'autonoma di Trento' after a place head."""
+        doc, k = self.doc, j
+        if k < len(doc) and doc[k].lower_ in self.words("genitive_connectors"):
+            k += 1
+        if k >= len(doc) or not self.is_name(k, first=True):
+            return None
+        connectors = set(self.words("place_tail_connectors")) - {"e"}
+        return self.name_end(k, connectors)
+
+    def acronym_tail(self, j: int) -> int | None:
+        """'Salerno', 'di Salerno', 'Napoli 1 Centro', 'salernitana', 'Santi Paolo e Carlo'."""
+        doc, k = self.doc, j
+        if k < len(doc) and doc[k].lower_ in self.words("genitive_connectors"):
+            k += 1
+        if k < len(doc) and doc[k].lower_ in self.gaz.adjectives and doc[k].is_lower:
+            return k + 1
+        if k >= len(doc) or not self.is_name(k, first=True):
+            return None
+        return self.name_end(k, set(self.words("place_tail_connectors")))
+
+    def place_extension(self, end: int, need_place: bool) -> int:
+        """After a known name or acronym: '[nazionale|comunale] [di] <place> [e <place>]'."""
+        doc, k = self.doc, end
+        if k < len(doc) and doc[k].lower_ in self.words("branch_words"):
+            k += 1
+        if k < len(doc) and doc[k].lower_ in self.words("genitive_connectors"):
+            k += 1
+        n = self.place_len(k)
+        if n == 0:
+            branch = k > end and doc[end].text[:1].isupper() and not need_place
+            return end + 1 if branch else end
+        k += n
+        if k + 1 < len(doc) and doc[k].lower_ == "e" and self.place_len(k + 1):
+            k += 1 + self.place_len(k + 1)
+        return k
 
 
 def _head_ok(doc: Doc, i: int, kind: str) -> bool:
@@ -162,26 +238,25 @@ def _head_ok(doc: Doc, i: int, kind: str) -> bool:
     return True
 
 
-def shape_spans(
-    doc: Doc, lex: OrgLexicon, gaz: Gazetteer, stops: frozenset[int] = frozenset()
-) -> list[Span]:
-    """Organisation spans opened by a head word, labelled with the head's type. A name does not
-    run through a non-genitive connector into a known organisation (`stops`: its start tokens)."""
+def shape_spans(scan: Scanner) -> list[Span]:
+    """Organisation spans opened by a head word, labelled with the head's type."""
+    doc, lex = scan.doc, scan.lex
     spans: list[Span] = []
     lowers = [t.lower_ for t in doc]
     i = 0
     while i < len(doc):
-        head = lex.head_at(lowers[i : i + 5])
-        if head is None or not _head_ok(doc, i, head.kind):
+        match = lex.head_match(lowers[i : i + 8])
+        if match is None or not _head_ok(doc, i, match[0].kind):
             i += 1
             continue
-        j = i + len(head.words)
+        head, n_tokens = match
+        j = i + n_tokens
         if head.kind == "place":
-            end = _place_tail(doc, j, lex)
+            end = scan.place_tail(j)
         elif head.kind == "acronym":
-            end = _acronym_tail(doc, j, lex, gaz)
+            end = scan.acronym_tail(j)
         else:
-            end = _tail_name(doc, j, lex, stops)
+            end = scan.tail_name(j)
         if end is None or end <= j:
             i += 1
             continue
@@ -190,12 +265,49 @@ def shape_spans(
     return spans
 
 
-def extend_known(doc: Doc, span: Span, gaz: Gazetteer) -> Span:
-    """'ANCI' + 'Lombardia' -> 'ANCI Lombardia': a known organisation followed by a place."""
-    end = span.end
-    if end < len(doc) and doc[end].text[:1].isupper() and gaz.lookup(doc[end].text):
-        return Span(doc, span.start, end + 1, label=span.label_)
-    return span
+def acronym_place_spans(scan: Scanner, known_tokens: set[int]) -> list[Span]:
+    """Unknown acronyms followed by a place: 'ANGSA Sicilia', 'AVO Siena', 'CAI Vallo di Diano'."""
+    spans = []
+    stoplist = set(scan.words("not_org_acronyms"))
+    for tok in scan.doc:
+        if tok.i in known_tokens or not is_acronym(tok) or tok.text in stoplist:
+            continue
+        if scan.starts_head(tok.i) or scan.gaz.lookup(tok.text):
+            continue
+        end = scan.place_extension(tok.i + 1, need_place=True)
+        if end > tok.i + 1:
+            spans.append(Span(scan.doc, tok.i, end, label="terzo_settore"))
+    return spans
+
+
+def extend_known(scan: Scanner, span: Span) -> Span:
+    """'ANCI' + 'Lombardia' -> 'ANCI Lombardia', 'ACLI di Potenza', 'ANFFAS Nazionale'."""
+    end = scan.place_extension(span.end, need_place=False)
+    if end == span.end:
+        return span
+    return Span(scan.doc, span.start, end, label=span.label_)
+
+
+def defined_acronyms(doc: Doc, orgs: list[Span]) -> list[Span]:
+    """'Azienda Sanitaria Regionale del Molise (ASREM)' and later bare 'ASREM' or 'ASP' (for an
+    'ASP Cosenza' of the same text): spans whose id points at the organisation they stand for."""
+    taken = {i for s in orgs for i in range(s.start, s.end)}
+    targets: dict[str, Span] = {}
+    for org in orgs:
+        end = org.end
+        if end + 2 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")":
+            if is_acronym(doc[end + 1]) or doc[end + 1].text.isupper():
+                targets.setdefault(doc[end + 1].text, org)
+        first = org[0].text
+        if is_acronym(org[0]) and len(org) > 1:
+            targets.setdefault(first, org)
+    spans = []
+    for tok in doc:
+        target = targets.get(tok.text)
+        if target is not None and tok.i not in taken and is_acronym(tok):
+            spans.append(Span(doc, tok.i, tok.i + 1, label=target.label_,
+                              span_id=f"{ALIAS_PREFIX}{target.start}"))
+    return spans
 
 
 def merge_spans(*groups: Iterable[Span]) -> list[Span]:
@@ -215,24 +327,25 @@ def merge_spans(*groups: Iterable[Span]) -> list[Span]:
 
 class OrgRules:
     def __init__(self, patterns_dir: str, gazetteer_dir: str):
-        self.patterns_dir = patterns_dir
-        self.gazetteer_dir = gazetteer_dir
         self.lex = load_org_lexicon(Path(patterns_dir), Path(gazetteer_dir))
         self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
         self.variants = frozenset(self.lex.known_variants)
 
-    def _known(self, doc: Doc) -> list[Span]:
+    def _known(self, scan: Scanner) -> list[Span]:
         """Known-name matches; case-insensitive ones must start with a capital letter."""
         spans = []
-        for span in doc.spans.get(KNOWN_KEY, []):
+        for span in scan.doc.spans.get(KNOWN_KEY, []):
             if span.text[:1].isupper() or span.text in self.variants:
-                spans.append(extend_known(doc, span, self.gaz))
+                spans.append(extend_known(scan, span))
         return spans
 
     def __call__(self, doc: Doc) -> Doc:
-        known = self._known(doc)
-        stops = frozenset(s.start for s in known)
-        doc.spans[ORGS_KEY] = merge_spans(known, shape_spans(doc, self.lex, self.gaz, stops))
+        scan = Scanner(doc, self.lex, self.gaz)
+        known = self._known(scan)
+        scan.stops = frozenset(s.start for s in known)
+        known_tokens = {i for s in known for i in range(s.start, s.end)}
+        orgs = merge_spans(known, shape_spans(scan), acronym_place_spans(scan, known_tokens))
+        doc.spans[ORGS_KEY] = sorted(orgs + defined_acronyms(doc, orgs), key=lambda s: s.start)
         return doc
 
 

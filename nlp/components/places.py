@@ -18,7 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from nlp.components.orgs import ORGS_KEY
+from nlp.components.orgs import KNOWN_PREFIX, ORGS_KEY
 from nlp.places import (
     GAZETTEER_DIR,
     PATTERNS_DIR,
@@ -30,6 +30,8 @@ from nlp.places import (
     load_gazetteer,
     resolve,
 )
+
+BIG_COMUNE = 50_000  # population above which a comune inside a listed name is a place
 
 if not Doc.has_extension("obs_places"):
     Doc.set_extension("obs_places", default=None)
@@ -69,17 +71,29 @@ def _doc_regions(spans: list[Span], gaz: Gazetteer) -> frozenset[str]:
     return frozenset(regions)
 
 
+def _vetoes(person: Span, span: Span) -> bool:
+    """A person name covering the candidate and more ("Mario Ferrara") rules the place out."""
+    overlap = person.start < span.end and span.start < person.end
+    return overlap and len(person) > len(span)
+
+
 def _club_name(candidates: list[Place]) -> bool:
-    """A comune (or a city that is also a province) can name a sports club; a region cannot."""
-    levels = {p.level for p in candidates}
-    return "comune" in levels and levels <= {"comune", "provincia"}
+    """A comune (or a city that is also a province) can name a sports club; a region, an area
+    or a word-like name ("del Terzo settore") cannot."""
+    kinds = {p.kind for p in candidates}
+    return "comune" in kinds and kinds <= {"comune", "provincia", "frazione"} and not any(
+        p.ambiguous for p in candidates if p.kind == "comune"
+    )
 
 
 class PlaceFinder:
     def __init__(self, nlp: Language, patterns_dir: str, gazetteer_dir: str):
         self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        surfaces = sorted({*self.gaz.by_surface, *self.gaz.area_nouns})
+        # spaCy splits "emilia-romagna" but not "Emilia-Romagna": add the written forms in the
+        # three cases so every tokenisation of a name is a pattern.
+        written = {v for s in self.gaz.surfaces for v in (s, s.lower(), s.upper())}
+        surfaces = sorted({*self.gaz.by_surface, *self.gaz.area_nouns, *written})
         self.matcher.add("PLACE", list(nlp.tokenizer.pipe(surfaces)))
         self.area_articles = set(self.gaz.context["area_articles"])
 
@@ -93,38 +107,66 @@ class PlaceFinder:
         before = doc[span.start - 1].lower_ if span.start > 0 else ""
         return area if area is not None and before in self.area_articles else None
 
-    def _resolve(self, doc: Doc, span: Span, regions: frozenset[str], org_tokens: set[int],
+    def _allowed_inside(self, span: Span, org: Span, candidates: list[Place]) -> bool:
+        """A saint's name inside "Compagnia di San Paolo" is not a place; inside hand-listed
+        organisations only regions, provinces and large comuni are ("Politecnico di Milano")."""
+        context = self.gaz.context
+        if span[0].lower_ in context["saint_words"] and org[0].lower_ not in context[
+            "place_org_heads"
+        ]:
+            return False
+        if org.id_.startswith(KNOWN_PREFIX) and not any(
+            p.kind in ("regione", "provincia") or p.population >= BIG_COMUNE for p in candidates
+        ):
+            return False
+        return True
+
+    def _resolve(self, doc: Doc, span: Span, regions: frozenset[str], org_at: dict[int, Span],
                  clubs: list[Span]) -> Place | None:
         ctx = _context(doc, span)
-        inside = span.start in org_tokens
+        inside = span.start in org_at
         candidates = self.gaz.lookup(span.text)
+        if inside and not self._allowed_inside(span, org_at[span.start], candidates):
+            return None
         if not candidates:
             return self._area(doc, span)
         blocked = is_street_or_club(ctx, self.gaz)
-        if blocked and not inside:
-            if blocked == "club" and _club_name(candidates):
-                clubs.append(Span(doc, span.start, span.end, label="altro"))
-            return self._area(doc, span)
-        is_model_loc = any(e.start == span.start and e.label_ == "LOC" for e in doc.ents)
-        if is_model_loc:
-            ctx = PlaceContext(before=("a", *ctx.before), after=ctx.after)
-        return resolve(candidates, ctx, self.gaz, regions, inside_org=inside)
+        if blocked == "street" and not inside:
+            return None
+        if blocked == "club" and not inside and _club_name(candidates):
+            clubs.append(Span(doc, span.start, span.end, label="altro"))
+            return None
+        model_loc = any(e.start == span.start and e.label_ == "LOC" for e in doc.ents)
+        return resolve(candidates, ctx, self.gaz, regions, inside_org=inside, model_loc=model_loc)
+
+    def _in_province_list(self, doc: Doc, span: Span, previous: tuple[int, Place] | None) -> bool:
+        """'nelle province di Vicenza e Treviso': a list continues the previous province."""
+        if previous is None or previous[1].level != "provincia":
+            return False
+        between = doc[previous[0] : span.start]
+        return len(between) <= 2 and all(t.lower_ in self.gaz.context["list_joiners"]
+                                         for t in between)
 
     def __call__(self, doc: Doc) -> Doc:
         spans = self._candidates(doc)
-        persons = {i for e in doc.ents if e.label_ == "PER" for i in range(e.start, e.end)}
+        persons = [e for e in doc.ents if e.label_ == "PER"]
         orgs = list(doc.spans.get(ORGS_KEY, []))
-        org_tokens = {i for s in orgs for i in range(s.start, s.end)}
+        org_at = {i: s for s in orgs for i in range(s.start, s.end)}
         regions = _doc_regions(spans, self.gaz)
         hits: list[PlaceHit] = []
         clubs: list[Span] = []
+        previous: tuple[int, Place] | None = None
         for span in spans:
-            if persons.intersection(range(span.start, span.end)):
+            if any(_vetoes(person, span) for person in persons):
                 continue
-            place = self._resolve(doc, span, regions, org_tokens, clubs)
+            place = self._resolve(doc, span, regions, org_at, clubs)
+            if place is not None and self._in_province_list(doc, span, previous):
+                place = next((p for p in self.gaz.lookup(span.text) if p.level == "provincia"),
+                             place)
             if place is not None:
+                previous = (span.end, place)
                 hits.append(PlaceHit(span.start_char, span.end_char, span.text, place,
-                                     span.start in org_tokens))
+                                     span.start in org_at))
         if clubs:
             doc.spans[ORGS_KEY] = sorted(orgs + clubs, key=lambda s: s.start)
         doc._.obs_places = hits
