@@ -47,6 +47,7 @@ _WS = re.compile(r"\s+")
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,60}$")
 _JAN_FIRST = re.compile(r"-01-01$")
 MAX_DATELINE_WORDS = 10
+NEAR_TITLE_CHARS = 300
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b")
 
 
@@ -112,7 +113,7 @@ def extract_page(
     title = _title(tree) or hint.get("title") or ""
     meta_tags = _meta_tags(tree)
     published, method = _structured_date(tree, reference)
-    byline = _byline_text(tree)
+    byline = _byline_text(tree) + "\n" + _near_title(tree)
     _remove_boilerplate(tree)
     listing = _listing_reason(tree)
     if listing:
@@ -261,6 +262,21 @@ def _byline_text(tree: lxml.html.HtmlElement) -> str:
     return "\n".join(parts)
 
 
+def _near_title(tree: lxml.html.HtmlElement) -> str:
+    """Visible text just before and after the headline, where bylines and dates sit."""
+    heads = tree.xpath("//article//h1 | //main//h1") or tree.xpath("//h1")
+    if not heads:
+        return ""
+    visible = "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+    before = _clean(" ".join(heads[0].xpath(f"preceding::text(){visible}")[-20:]))
+    after = []
+    for piece in heads[0].xpath(f"following::text(){visible}"):
+        after.append(piece)
+        if sum(len(p) for p in after) > NEAR_TITLE_CHARS:
+            break
+    return f"{before[-NEAR_TITLE_CHARS // 2 :]}\n{_clean(' '.join(after))[:NEAR_TITLE_CHARS]}"
+
+
 def _text_date(
     byline: str, text: str, hint: dict, html: str | bytes, url: str, reference: date
 ) -> tuple[date | None, str]:
@@ -273,9 +289,6 @@ def _text_date(
     day = published_in_text(byline, reference, allow_plain=True)
     if day:
         return day, "byline"
-    day = published_in_text(text[:300], reference, allow_plain=False)
-    if day:
-        return day, "byline_near_title"
     return _htmldate(html, url, text, reference)
 
 

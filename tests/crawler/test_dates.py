@@ -41,9 +41,11 @@ def test_future_dates_are_dropped():
 
 
 def test_plain_dates_only_when_allowed():
-    assert published_in_text("La festa del 12 marzo 2025", REF, allow_plain=False) \
-        == date(2025, 3, 12)  # "del" marks a press-release date
-    assert published_in_text("Incontro il 12 marzo 2025", REF, allow_plain=False) is None
+    assert published_in_text("Comunicato stampa del 12 marzo 2025", REF, allow_plain=False) \
+        == date(2025, 3, 12)
+    assert published_in_text("Nella seduta del 12 marzo 2025", REF, allow_plain=False) is None
+    assert published_in_text("Nella seduta del 12 marzo 2025", REF, allow_plain=True) \
+        == date(2025, 3, 12)
 
 
 def test_machine_dates_keep_their_local_day():
