@@ -345,11 +345,11 @@ VIEWS: dict[str, str] = {
     # What the public browses in Datasette: every article column except the full text (and
     # the text-derived search terms); `rowid` lets the view use articles_fts for search.
     "public_articles": """
-        SELECT a.rowid AS rowid, a.id, a.title, a.published, a.source_id,
-            s.name AS source_name, s.kind AS source_kind, a.url, a.snippet, a.author,
-            a.relevant, a.relevance_score, a.practice_types, a.policy_areas, a.organisations,
-            a.org_types, a.comuni, a.province, a.regioni, a.month, a.year, a.week, a.cluster_id,
-            a.fetched_at, a.analysed_at
+        SELECT a.title, a.published, s.name AS source_name, a.practice_types, a.policy_areas,
+            a.regioni, a.province, a.comuni, a.organisations, a.org_types, a.relevant,
+            a.relevance_score, a.snippet, a.url, s.kind AS source_kind, a.source_id, a.author,
+            a.month, a.year, a.week, a.cluster_id, a.fetched_at, a.analysed_at, a.id,
+            a.rowid AS rowid
         FROM articles a LEFT JOIN sources s ON s.id = a.source_id
     """,
     # One row per article and comune with coordinates, for the map (datasette-cluster-map).
