@@ -251,3 +251,19 @@ def get_link_hint(db: sqlite_utils.Database, url: str) -> dict:
         return {}
     return {"origin": row[0], "published": row[1], "title": row[2],
             "tags": json.loads(row[3] or "[]")}
+
+
+def raw_page_urls(db: sqlite_utils.Database, source_id: str | None = None) -> list[str]:
+    """URLs of the stored raw pages (of one source, or all), in URL order."""
+    where, params = ("WHERE source_id = ?", [source_id]) if source_id else ("", [])
+    return [r[0] for r in db.execute(f"SELECT url FROM raw_pages {where} ORDER BY url", params)]
+
+
+def get_raw_page(db: sqlite_utils.Database, url: str) -> dict | None:
+    """One stored raw page with its body decompressed, or None."""
+    rows = list(db["raw_pages"].rows_where("url = ?", [url]))
+    if not rows:
+        return None
+    row = rows[0]
+    row["body"] = gzip.decompress(row.pop("body_gz"))
+    return row
