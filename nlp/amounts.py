@@ -39,7 +39,7 @@ class Token:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AmountWords:
     units: dict[str, int]
     tens: dict[str, int]
@@ -49,7 +49,7 @@ class AmountWords:
     currency_after: frozenset[str]
     cents: frozenset[str]
     percent_after: tuple[tuple[str, ...], ...]
-    money_cues: frozenset[str]
+    money_cue_stems: tuple[str, ...]
 
 
 @lru_cache(maxsize=2)
@@ -64,11 +64,13 @@ def load_words(path: Path = WORDS_PATH) -> AmountWords:
         currency_after=frozenset(data["currency_after"]),
         cents=frozenset(data["cents"]),
         percent_after=tuple(tuple(p) for p in data["percent_after"]),
-        money_cues=frozenset(data["money_cues"]),
+        money_cue_stems=tuple(data["money_cue_stems"]),
     )
 
 
 def _fold(word: str) -> str:
+    if word.isascii():
+        return word.lower()
     word = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in word if not unicodedata.combining(c))
 
@@ -122,8 +124,11 @@ def _below_1000(word: str, w: AmountWords) -> int | None:
 
 def parse_number_word(word: str, words: AmountWords | None = None) -> int | None:
     """Italian number word -> int: 'ventidue' -> 22, 'trecentocinquantamila' -> 350000."""
-    w = words or load_words()
-    word = _fold(word).replace("'", "")
+    return _parse_number_word(_fold(word).replace("'", ""), words or load_words())
+
+
+@lru_cache(maxsize=65536)
+def _parse_number_word(word: str, w: AmountWords) -> int | None:
     if not word or not word.isalpha():
         return None
     if word.startswith("mille"):
@@ -152,7 +157,7 @@ def _number_at(tokens: list[Token], i: int, w: AmountWords) -> float | None:
         return parse_digits(tok.text)
     if tok.low in w.half:
         return 0.5
-    value = parse_number_word(tok.low, w)
+    value = _parse_number_word(tok.low.replace("'", ""), w)
     return None if value is None else float(value)
 
 
@@ -176,17 +181,20 @@ def _multiplied(tokens: list[Token], i: int, w: AmountWords) -> _Scan | None:
 
 
 def _add_tail(tokens: list[Token], scan: _Scan, w: AmountWords) -> None:
-    """'... e mezzo', '... e 200mila': a smaller part joined with 'e' after a multiplier."""
+    """'... e mezzo', '... e 200mila', '2 milioni 300 mila', 'un milione e duecentomila': a
+    smaller part after a multiplier, joined with 'e' or not."""
     j = scan.end
-    if not scan.multiplied or j + 1 >= len(tokens) or tokens[j].low not in ("e", "ed"):
+    if not scan.multiplied or j >= len(tokens):
         return
-    if tokens[j + 1].low in w.half:
-        unit = w.multipliers[tokens[j - 1].low]
-        scan.value += 0.5 * unit
+    joined = tokens[j].low in ("e", "ed")
+    if joined and j + 1 < len(tokens) and tokens[j + 1].low in w.half:
+        scan.value += 0.5 * w.multipliers[tokens[j - 1].low]
         scan.end = j + 2
         return
-    tail = _multiplied(tokens, j + 1, w)
-    if tail is not None and tail.multiplied and tail.value < scan.value:
+    tail = _multiplied(tokens, j + 1 if joined else j, w)
+    if tail is None or tail.value >= scan.value:
+        return
+    if tail.multiplied or (joined and tail.value >= 1000):
         scan.value += tail.value
         scan.end = tail.end
 
@@ -228,7 +236,7 @@ def _money_context(tokens: list[Token], start: int, end: int, w: AmountWords) ->
     if nxt in ("di", "d'", "d’") or (nxt.isalpha() and nxt not in _FUNCTION_WORDS):
         return False
     window = tokens[max(0, start - 10) : start] + tokens[end : end + 4]
-    return any(t.low in w.money_cues for t in window)
+    return any(t.low.startswith(w.money_cue_stems) for t in window)
 
 
 _FUNCTION_WORDS = frozenset(

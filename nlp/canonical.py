@@ -56,6 +56,11 @@ class OrgLexicon:
     public_bodies: dict[str, KnownOrg] = field(default_factory=dict)  # folded name/acronym
     public_names: list[str] = field(default_factory=list)
     words: dict[str, list[str]] = field(default_factory=dict)
+    heads_by_first: dict[str, list[Head]] = field(default_factory=dict)  # longest first
+
+    @property
+    def first_words(self) -> dict[str, list[Head]]:
+        return self.heads_by_first
 
     def head_at(self, lowered: list[str]) -> Head | None:
         """The longest head matching the start of `lowered` (a list of lower-case tokens)."""
@@ -65,22 +70,27 @@ class OrgLexicon:
     def head_match(self, lowered: list[str]) -> tuple[Head, int] | None:
         """Longest head at the start of `lowered` and how many tokens it spans; hyphenated
         words match whether or not the tokenizer split them ("socio-sanitario")."""
+        if not lowered or split_head_words(lowered[0])[0] not in self.first_words:
+            return None
         parts: list[str] = []
         ends: list[int] = []  # token count consumed after each part
         for i, token in enumerate(lowered[:8]):
             pieces = split_head_words(token)
             parts.extend(pieces)
             ends.extend([i + 1] * len(pieces))
-        for head in self.heads:
+        for head in self.heads_by_first[parts[0]]:
             n = len(head.words)
             if tuple(parts[:n]) == head.words and (n == len(parts) or ends[n - 1] != ends[n]):
                 return head, ends[n - 1]
         return None
 
 
+@lru_cache(maxsize=65536)
 def split_head_words(head: str) -> tuple[str, ...]:
     """'distretto socio-sanitario' -> ('distretto', 'socio', '-', 'sanitario')."""
-    return tuple(p for p in re.split(r"\s+|(-)", head) if p)
+    if "-" not in head and " " not in head:
+        return (head,)
+    return tuple(p for p in re.split(r"\s+|(-)", head) if p) or (head,)
 
 
 @lru_cache(maxsize=4)
@@ -95,6 +105,8 @@ def load_org_lexicon(
         lex.heads.append(Head(split_head_words(row["head"]), row["type"], row["kind"],
                               row["display"]))
     lex.heads.sort(key=lambda h: -len(h.words))
+    for head in lex.heads:
+        lex.heads_by_first.setdefault(head.words[0], []).append(head)
     for row in read_tsv(patterns_dir / "org_known.tsv", ["canonical", "type", "variants"]):
         _check_type(row["type"], "org_known.tsv")
         org = KnownOrg(row["canonical"], row["type"])

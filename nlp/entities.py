@@ -100,13 +100,18 @@ def _base_pipeline(model_dir: Path | None) -> Language:
 def build_pipeline(model_dir: Path | None = None) -> Language:
     """The full spaCy pipeline: base (blank or trained NER) + the project's components."""
     nlp = _base_pipeline(model_dir)
-    ruler = nlp.add_pipe(
-        "span_ruler",
-        name="obs_known_orgs",
-        config={"spans_key": KNOWN_KEY, "phrase_matcher_attr": "LOWER", "validate": False},
-    )
     lex = load_org_lexicon(PATTERNS_DIR, GAZETTEER_DIR)
-    ruler.add_patterns(known_org_patterns(lex, public_body_acronyms(GAZETTEER_DIR)))
+    phrases, words = known_org_patterns(lex, public_body_acronyms(GAZETTEER_DIR))
+    for name, attr, patterns, overwrite in (
+        ("obs_known_orgs", "LOWER", phrases, True),
+        ("obs_known_acronyms", "ORTH", words, False),
+    ):
+        ruler = nlp.add_pipe(
+            "span_ruler",
+            name=name,
+            config={"spans_key": KNOWN_KEY, "phrase_matcher_attr": attr, "overwrite": overwrite},
+        )
+        ruler.add_patterns(patterns)
     for name in ("obs_org_rules", "obs_amounts", "obs_places", "obs_canonical"):
         nlp.add_pipe(name)
     return nlp

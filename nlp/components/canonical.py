@@ -9,6 +9,7 @@ internal organ or a generic word (`nlp/patterns/org_stoplist.json`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from spacy.language import Language
@@ -31,20 +32,44 @@ if not Doc.has_extension("obs_entities"):
     Doc.set_extension("obs_entities", default=None)
 
 MAX_MODEL_ORG_TOKENS = 10
+ARTICLES = frozenset({"il", "lo", "la", "l'", "l’", "i", "gli", "le"})
 
 
-def model_org_ok(span: Span, gaz: Gazetteer, stoplist: dict[str, list[str]]) -> bool:
-    """Keep a statistical ORG span only if it looks like a named organisation."""
+def strip_article(span: Span) -> Span:
+    """'La Sardegna' -> 'Sardegna': the article is never part of a mention (guidelines)."""
+    if len(span) > 1 and span[0].lower_ in ARTICLES:
+        return span.doc[span.start + 1 : span.end]
+    return span
+
+
+def model_org_ok(
+    span: Span, gaz: Gazetteer, stoplist: dict[str, list[str]], is_word: Callable[[str], bool]
+) -> bool:
+    """Keep a statistical ORG span only if it looks like a named organisation: capitalised,
+    not a place, an organ, a programme or (one token) an ordinary word such as 'Potranno'."""
     text = span.text.strip()
     folded = fold(text)
     if not text[:1].isupper() or len(span) > MAX_MODEL_ORG_TOKENS or len(folded) < 2:
         return False
     if folded in stoplist["surfaces"] or gaz.lookup(text):
         return False
+    if len(span) == 1 and not text.isupper() and is_word(text.lower()):
+        return False
     first = fold(span[0].text)
+    if first in stoplist["surfaces"]:
+        return False  # "PON Inclusione": a programme acronym
     return first not in stoplist["first_words"] and not any(
         folded.startswith(w + " ") for w in stoplist["first_words"]
     )
+
+
+def italian_word_checker() -> Callable[[str], bool]:
+    """Membership in the Italian lemma table of spacy-lookups-data (forms and lemmas)."""
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("it", ["lemma_lookup"]).get_table("lemma_lookup")
+    lemmas = {str(value) for value in table.values() if isinstance(value, str)}
+    return lambda word: word in table or word in lemmas
 
 
 def _org_mention(span: Span, lex: OrgLexicon, gaz: Gazetteer) -> OrgMention:
@@ -104,13 +129,16 @@ class Canonicaliser:
         self.lex = load_org_lexicon(Path(patterns_dir), Path(gazetteer_dir))
         self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
         self.stoplist = json.loads((Path(patterns_dir) / "org_stoplist.json").read_text("utf-8"))
+        self.stoplist["surfaces"] += [a.lower() for a in self.lex.words["not_org_acronyms"]]
+        self.is_word = italian_word_checker()
 
     def _model_orgs(self, doc: Doc, rule_tokens: set[int]) -> list[Span]:
         kept = []
         for ent in doc.ents:
             if ent.label_ != "ORG" or not rule_tokens.isdisjoint(range(ent.start, ent.end)):
                 continue
-            if model_org_ok(ent, self.gaz, self.stoplist):
+            ent = strip_article(ent)
+            if model_org_ok(ent, self.gaz, self.stoplist, self.is_word):
                 kept.append(Span(doc, ent.start, ent.end, label=org_type(ent.text, self.lex)))
         return kept
 

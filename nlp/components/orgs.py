@@ -38,9 +38,11 @@ MAX_PLACE_TOKENS = 5
 
 def known_org_patterns(
     lex: OrgLexicon, acronyms: Iterable[tuple[str, str, str]] = ()
-) -> list[dict]:
-    """SpanRuler patterns: one-word variants match case-sensitively, longer ones on LOWER."""
-    patterns = []
+) -> tuple[list[dict], list[dict]]:
+    """Phrase patterns for two SpanRulers: (longer names, matched on LOWER; one-word names and
+    acronyms, matched case-sensitively on ORTH)."""
+    phrases: list[dict] = []
+    words: list[dict] = []
     seen: set[tuple[str, str]] = set()
     entries = [(v, KNOWN_PREFIX + lex.known[fold(v)].canonical, lex.known[fold(v)].type)
                for v in lex.known_variants]
@@ -51,11 +53,9 @@ def known_org_patterns(
         if (surface, org_type) in seen:
             continue
         seen.add((surface, org_type))
-        if " " in surface.strip() or "'" in surface:
-            patterns.append({"label": org_type, "pattern": surface, "id": canonical})
-        else:
-            patterns.append({"label": org_type, "pattern": [{"ORTH": surface}], "id": canonical})
-    return patterns
+        target = phrases if " " in surface.strip() or "'" in surface else words
+        target.append({"label": org_type, "pattern": surface, "id": canonical})
+    return phrases, words
 
 
 def public_body_acronyms(gazetteer_dir: Path) -> list[tuple[str, str, str]]:
@@ -82,6 +82,7 @@ class Scanner:
     lex: OrgLexicon
     gaz: Gazetteer
     stops: frozenset[int] = frozenset()  # starts of known names: a name never runs into them
+    located: bool = False  # "di <comune>" after a proper name is where it is (cooperatives...)
 
     def words(self, key: str) -> list[str]:
         return self.lex.words[key]
@@ -130,7 +131,8 @@ class Scanner:
         doc = self.doc
         if k >= len(doc) or doc[k].lower_ not in connectors:
             return None
-        if k + 1 < len(doc) and doc[k + 1].lower_ in connectors and doc[k + 1].lower_ != "e":
+        second = doc[k + 1].lower_ if k + 1 < len(doc) else ""
+        if second in connectors and second != "e" and doc[k].lower_ not in ("e", "ed"):
             return k + 2
         return k + 1
 
@@ -151,11 +153,13 @@ class Scanner:
             return False
         if self.doc[k].lower_ in ("e", "ed") and (self.starts_head(nxt) or nxt in self.stops):
             return False
-        return not (proper and self.location_after(k))
+        return not (self.located and proper and self.location_after(k))
 
     def name_end(self, j: int, connectors: set[str], stop_at_heads: bool = True) -> int:
         """Extend a proper name from j over name tokens and connectors followed by a name."""
         doc, end, k = self.doc, j, j
+        if doc[j].is_digit:
+            end = k = j + 1  # "ULSS 6 Euganea"
         limit = min(len(doc), j + MAX_NAME_TOKENS)
         proper = False  # a proper name word since the last head: "di <comune>" then ends it
         while k < limit:
@@ -208,7 +212,7 @@ class Scanner:
             k += 1
         if k < len(doc) and doc[k].lower_ in self.gaz.adjectives and doc[k].is_lower:
             return k + 1
-        if k >= len(doc) or not self.is_name(k, first=True):
+        if k >= len(doc) or not (self.is_name(k, first=True) or doc[k].is_digit):
             return None
         return self.name_end(k, set(self.words("place_tail_connectors")))
 
@@ -251,6 +255,7 @@ def shape_spans(scan: Scanner) -> list[Span]:
             continue
         head, n_tokens = match
         j = i + n_tokens
+        scan.located = head.kind == "name" and head.type == "terzo_settore"
         if head.kind == "place":
             end = scan.place_tail(j)
         elif head.kind == "acronym":
@@ -302,7 +307,7 @@ def defined_acronyms(doc: Doc, orgs: list[Span]) -> list[Span]:
         if is_acronym(org[0]) and len(org) > 1:
             targets.setdefault(first, org)
     spans = []
-    for tok in doc:
+    for tok in doc if targets else ():
         target = targets.get(tok.text)
         if target is not None and tok.i not in taken and is_acronym(tok):
             spans.append(Span(doc, tok.i, tok.i + 1, label=target.label_,
