@@ -239,24 +239,33 @@ def render(data: DigestData) -> tuple[str, str]:
             env.get_template("digest.html").render(**context))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _write_atomic(files: dict[Path, str]) -> None:
+    """Write every file or none: temporary files first, then renames; no temporary file is left
+    behind when a write fails (a full disk)."""
+    tmps = {path: path.with_name(f".{path.name}.tmp") for path in files}
+    try:
+        for path, text in files.items():
+            tmps[path].write_text(text, encoding="utf-8")
+    except BaseException:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    for path, tmp in tmps.items():
+        os.replace(tmp, path)
 
 
 def write_digest(db_path: Path, week: str, out_dir: Path,
                  base_url: str | None = None) -> DigestResult:
     """Build the week's digest, store it (replacing the week's old one) and write the files."""
     base_url = (base_url or os.environ.get("OBS_PUBLIC_URL", "http://127.0.0.1:8001")).rstrip("/")
+    parse_week(week)  # a bad week is an error before the database is created or opened
     db = open_db(db_path)
     data = gather(db, week, base_url)
     markdown, html = render(data)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         md_path, html_path = out_dir / f"digest-{week}.md", out_dir / f"digest-{week}.html"
-        _write_atomic(md_path, markdown)
-        _write_atomic(html_path, html)
+        _write_atomic({md_path: markdown, html_path: html})
     except OSError as exc:
         raise DigestError(f"{out_dir}: cannot write the digest ({exc.strerror or exc})") from exc
     stats = {"stories": data.stories_total, "copies": data.copies_total,
