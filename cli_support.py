@@ -20,6 +20,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
     for module, name in (
         ("store.db", "StoreError"),
         ("crawler.sources", "SourceError"),
+        ("crawler.sources", "UnknownSourceError"),
         ("nlp.classify", "ModelError"),
         ("nlp.entities", "ModelError"),
         ("nlp.entities", "ExtractionError"),
