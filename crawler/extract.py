@@ -44,6 +44,7 @@ _BYLINE_ATTR = re.compile(
     re.IGNORECASE,
 )
 _WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,60}$")
 _JAN_FIRST = re.compile(r"-01-01$")
 MAX_DATELINE_WORDS = 10
@@ -383,7 +384,7 @@ def _listing_reason(tree: lxml.html.HtmlElement) -> str:
 def _clean_text(text: str, title: str) -> str:
     """Drop boilerplate lines and the title repeated as the first line."""
     prefixes = tuple(patterns()["boilerplate"]["line_prefixes"])
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [_CONTROL.sub("", line).strip() for line in text.splitlines()]
     if lines and title and _clean(lines[0]) == title:
         lines = lines[1:]
     return "\n".join(line for line in lines if line and not line.lower().startswith(prefixes)
@@ -408,4 +409,4 @@ def _merge_tags(meta_tags: list[str], doc: dict, hint: dict) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    return _WS.sub(" ", text or "").strip()
+    return _WS.sub(" ", _CONTROL.sub("", text or "")).strip()

@@ -73,6 +73,13 @@ class SourceError(ValueError):
         super().__init__(f"{path}: {len(problems)} problem(s)\n{lines}")
 
 
+class UnknownSourceError(KeyError):
+    """Ids asked for that the registry does not have (a KeyError, with a readable message)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 @dataclass(frozen=True)
 class Listing:
     article_pattern: str | None = None
@@ -127,7 +134,8 @@ def select_sources(sources: list[Source], ids: list[str] | None) -> list[Source]
     by_id = {s.id: s for s in sources}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise KeyError(f"unknown source id(s): {', '.join(missing)}")
+        raise UnknownSourceError(f"unknown source id(s): {', '.join(missing)} "
+                                 f"(known: {', '.join(sorted(by_id))})")
     return [by_id[i] for i in ids]
 
 

@@ -58,10 +58,18 @@ _ERROR_KINDS: tuple[tuple[type, str], ...] = (
     (ConnectionRefusedError, "connection_refused"),
     (DownloadCancelledError, "too_large"),
 )
+# Failures known only by class name (Twisted internals, differing across versions).
+_NAMED_KINDS = {
+    "CancelledError": "too_large", "ResponseFailed": "connection_lost",
+    "ResponseNeverReceived": "connection_lost", "ConnectionLost": "connection_lost",
+    "ConnectionDone": "connection_lost", "ResponseDataLossError": "connection_lost",
+    "DownloadFailedError": "connection_lost", "PotentialDataLoss": "connection_lost",
+}
 
 
 def error_kind(failure: Failure) -> tuple[str, int | None]:
-    """A short name for a failed request ('http_404', 'timeout', 'dns', ...) and its status."""
+    """A short name for a failed request ('http_404', 'timeout', 'dns', 'too_large',
+    'blocked_address', ...) and its HTTP status when there was one."""
     if failure.check(HttpError):
         status = failure.value.response.status
         return f"http_{status}", status
@@ -71,9 +79,7 @@ def error_kind(failure: Failure) -> tuple[str, int | None]:
     if failure.check(IgnoreRequest) and ignore_kind(failure.value):
         return ignore_kind(failure.value), None
     name = type(failure.value).__name__
-    if name == "CancelledError":
-        return "too_large", None
-    return name.lower(), None
+    return _NAMED_KINDS.get(name, name.lower()), None
 
 
 class SourceSpider(scrapy.Spider):
@@ -148,11 +154,18 @@ class SourceSpider(scrapy.Spider):
     def on_entry_error(self, failure: Failure) -> None:
         source_id = failure.request.meta["source_id"]
         kind, _ = error_kind(failure)
-        if kind == "disallowed":
-            self.ledger.count(source_id, "disallowed")
+        if kind in ("disallowed", "budget_exceeded"):
+            self._not_requested(source_id, kind)
             return
         self.ledger.count(source_id, "requests")
         self.ledger.entry(source_id, ok=False, kind=kind, detail=failure.request.url)
+
+    def _not_requested(self, source_id: str, kind: str) -> None:
+        """robots.txt or the request budget stopped a request: counted, not an error per URL
+        (one budget error per source says the crawl of that source was cut short)."""
+        self.ledger.count(source_id, kind)
+        if kind == "budget_exceeded" and self.ledger.tally(source_id).counts[kind] == 1:
+            self.ledger.error(source_id, kind, "request budget reached: crawl cut short")
 
     def parse_entry(self, response: Response, source: Source) -> Iterable[scrapy.Request]:
         """Requests for what an entry document links to; DiscoveryError if unreadable."""
@@ -213,7 +226,7 @@ class SourceSpider(scrapy.Spider):
         first_url = (response.meta.get("redirect_urls") or [response.request.url])[0]
         aliases = sorted({response.meta["canonical"], canonicalize(response.url),
                           canonicalize(first_url)})
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse):  # binary bodies: see crawler.safety
             kind = _header(response, b"Content-Type") or "unknown type"
             for url in aliases:
                 mark_seen(self.db, url, source_id, "not_article", f"not an HTML page ({kind})",
@@ -237,7 +250,8 @@ class SourceSpider(scrapy.Spider):
         url = meta["canonical"]
         if kind == "disallowed":
             mark_seen(self.db, url, source_id, "disallowed", "robots.txt")
-            self.ledger.count(source_id, "disallowed")
+        if kind in ("disallowed", "budget_exceeded"):
+            self._not_requested(source_id, kind)
             return
         self.ledger.count(source_id, "requests")
         old = self.db.execute("SELECT reason FROM seen_urls WHERE url = ? AND status = 'error'",
