@@ -239,8 +239,15 @@ async def _load_facts(db, page: ArticlePage, cluster_id: str | None, names: dict
             [cluster_id, page.id])
 
 
-async def load_organisation_extras(db, org_id: str, network_sql: str) -> dict:
-    """Surface forms, articles per month, recent articles and co-occurring organisations."""
+async def load_organisation_extras(db, org_id: str, network_sql: str, names: dict) -> dict:
+    """The organisation, its surface forms, articles per month, recent articles and the
+    organisations named with it."""
+    found = await _rows(db, """
+        SELECT id, name, type, first_seen, mentions_count, articles_count FROM organisations
+        WHERE id = ?""", [org_id])
+    org = found[0] if found else None
+    if org:
+        org["type_name"] = display_name(names, "org_types", org["type"])
     forms = await _rows(db, """
         SELECT text, count(*) AS n FROM mentions WHERE org_id = ?
         GROUP BY text ORDER BY n DESC, text LIMIT 30""", [org_id])
@@ -254,7 +261,10 @@ async def load_organisation_extras(db, org_id: str, network_sql: str) -> dict:
         JOIN articles a ON a.id = m.article_id WHERE m.org_id = ?
         ORDER BY a.published DESC, a.id LIMIT 20""", [org_id])
     network = await _rows(db, network_sql, {"org": org_id})
+    for row in network:
+        row["tipo"] = display_name(names, "org_types", row["tipo"])
     return {
+        "org": org,
         "org_forms": forms,
         "org_months": month_bars([(r["month"], r["n"]) for r in months]),
         "org_articles": recent,

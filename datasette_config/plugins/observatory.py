@@ -14,10 +14,12 @@ import re
 
 import markdown
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from publish.facets import ListFacet, TermFacet, term_filter_clauses, term_tables
 from publish.pages import (
     ARTICLE_ID,
     article_path,
@@ -27,6 +29,7 @@ from publish.pages import (
     load_organisation_extras,
     safe_url,
 )
+from store.schema import TERM_FACETS
 
 DATABASE = "osservatorio"
 LABEL_COLUMNS = {"practice_types": "practice_types", "policy_areas": "policy_areas",
@@ -156,6 +159,21 @@ def render_cell(row, value, column, table, database, datasette):
 
 
 @hookimpl
+def register_facet_classes():
+    return [ListFacet, TermFacet]
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    spec = term_tables(_config(datasette)).get(table) if database == DATABASE else None
+    if spec is None:
+        return None
+    pairs = [(key, value) for key in request.args.keys() for value in request.args.getlist(key)]
+    clauses, params, descriptions = term_filter_clauses(pairs, spec.column, set(TERM_FACETS))
+    return FilterArguments(clauses, params, descriptions)
+
+
+@hookimpl
 def prepare_jinja2_environment(env):
     env.filters["tilde_encode"] = lambda value: tilde_encode(str(value))
 
@@ -178,7 +196,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         org_id = tilde_decode(request.url_vars.get("pks", ""))
         query = await datasette.get_canned_query(DATABASE, "rete_organizzazione", request.actor)
         return await load_organisation_extras(datasette.get_database(DATABASE), org_id,
-                                              query["sql"])
+                                              query["sql"], _config(datasette).get("labels", {}))
 
     return extras
 

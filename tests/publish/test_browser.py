@@ -73,9 +73,9 @@ def test_two_facets_and_a_search_narrow_the_articles(page, live_server):
     page.locator("#_search").press("Enter")
     page.wait_for_url(re.compile(r"_search=coprogettazione"))
     facet_link(page, "regioni", "Lombardia").click()
-    page.wait_for_url(re.compile(r"regioni__arraycontains=Lombardia"))
-    facet_link(page, "source_kind", "portal").click()
-    page.wait_for_url(re.compile(r"source_kind=portal"))
+    page.wait_for_url(re.compile(r"_term_regioni=Lombardia"))
+    facet_link(page, "source_kind", "Portale").click()
+    page.wait_for_url(re.compile(r"_term_source_kind=portal"))
     rows = page.locator("table.rows-and-columns tbody tr")
     assert rows.count() >= 1
     for i in range(rows.count()):
@@ -110,7 +110,7 @@ def test_hostile_article_runs_no_script(page, live_server, sample_db):
 
 
 def test_map_draws_markers_for_comuni(page, live_server):
-    page.goto(f"{live_server}/osservatorio/map_places?practice_types__arraycontains=coprogettazione")
+    page.goto(f"{live_server}/osservatorio/map_places?_term_practice_types=coprogettazione")
     markers = page.locator(".leaflet-marker-icon")
     markers.first.wait_for(timeout=15000)
     assert markers.count() >= 1

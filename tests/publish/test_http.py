@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -253,17 +254,44 @@ def test_custom_pages_and_robots(ds):
 
 def test_faceted_search_combines_facets_and_full_text(ds, sample_db):
     data = get(ds, "/osservatorio/public_articles.json?_search=coprogettazione"
-                   "&_facet_array=regioni&_facet=source_kind&_shape=objects&_size=max").json()
+                   "&_facet_term=comuni&_shape=objects&_size=max").json()
     ids = {row["id"] for row in data["rows"]}
     assert {sample_db.ids["coprogettazione"], sample_db.ids["joined_spelling"]} <= ids
     assert all("coprogettazione" in row["practice_types"] for row in data["rows"])
     facets = data["facet_results"]
-    assert {"regioni", "source_kind"} <= set(facets)
+    assert {"regioni", "source_kind", "comuni"} <= set(facets)
+    counts = {v["value"]: v["count"] for v in facets["regioni"]["results"]}
+    expected: dict[str, int] = {}
+    for row in data["rows"]:
+        for region in json.loads(row["regioni"]):
+            expected[region] = expected.get(region, 0) + 1
+    assert counts == expected  # facet counts are those of the searched rows
+    kinds = {v["value"]: v["label"] for v in facets["source_kind"]["results"]}
+    assert kinds["portal"] == "Portale"
     narrowed = get(ds, "/osservatorio/public_articles.json?_search=coprogettazione"
-                       "&regioni__arraycontains=Lombardia&source_kind=portal&_shape=objects").json()
-    assert narrowed["rows"]
+                       "&_term_regioni=Lombardia&_term_source_kind=portal&_shape=objects").json()
+    assert narrowed["rows"] and len(narrowed["rows"]) < len(data["rows"])
     assert all("Lombardia" in r["regioni"] and r["source_kind"] == "portal"
                for r in narrowed["rows"])
+
+
+def test_term_filters_agree_with_datasette_array_filters(ds):
+    for facet, value in [("regioni", "Lombardia"), ("practice_types", "accreditamento"),
+                         ("org_types", "fondazione"), ("comuni", "Bari")]:
+        ours = get(ds, f"/osservatorio/public_articles.json?_term_{facet}={value}"
+                       "&_shape=objects&_size=max").json()["rows"]
+        core = get(ds, f"/osservatorio/public_articles.json?{facet}__arraycontains={value}"
+                       "&_shape=objects&_size=max").json()["rows"]
+        assert ours and {r["id"] for r in ours} == {r["id"] for r in core}, facet
+    listed = get(ds, "/osservatorio/public_articles.json?_facet_list=comuni").json()
+    assert listed["facet_results"]["comuni"]["type"] == "list"
+
+
+def test_unfiltered_term_counts_match_the_table(ds):
+    data = get(ds, "/osservatorio/public_articles.json?_facet_term=year&_facet_size=max").json()
+    assert sum(v["count"] for v in data["facet_results"]["relevant"]["results"]) == 41
+    labels = {v["value"]: v["label"] for v in data["facet_results"]["relevant"]["results"]}
+    assert labels == {"1": "Pertinente", "0": "Non pertinente"}
 
 
 def test_search_folds_accents(ds, sample_db):
@@ -287,7 +315,7 @@ def test_organisation_page_shows_forms_timeline_and_network(ds):
 
 
 def test_map_view_has_coordinates_and_practice_filter(ds):
-    data = get(ds, "/osservatorio/map_places.json?practice_types__arraycontains=coprogettazione"
+    data = get(ds, "/osservatorio/map_places.json?_term_practice_types=coprogettazione"
                    "&_shape=objects&_size=max").json()
     assert data["rows"]
     assert all(r["latitude"] and r["longitude"] for r in data["rows"])
