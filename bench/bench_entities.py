@@ -29,17 +29,22 @@ from nlp.eval_data import load_eval_set  # noqa: E402
 EVAL_DIR = ROOT / "nlp" / "data" / "entities_eval"
 
 
-def corpus(min_words: int) -> list[str]:
-    """Evaluation texts, repeated until they hold at least `min_words` words."""
+def corpus(min_words: int, article_words: int = 450) -> list[str]:
+    """Evaluation texts joined into article-sized documents (~450 words, the size of a news
+    article), repeated until they hold at least `min_words` words."""
     texts = [d.text for p in sorted(EVAL_DIR.glob("*.jsonl")) for d in load_eval_set(p)]
     if not texts:
         raise SystemExit(f"no texts in {EVAL_DIR}")
     out: list[str] = []
+    current: list[str] = []
     words = 0
     while words < min_words:
         for text in texts:
-            out.append(text)
+            current.append(text)
             words += len(text.split())
+            if sum(len(t.split()) for t in current) >= article_words:
+                out.append("\n\n".join(current))
+                current = []
     return out
 
 
@@ -69,13 +74,14 @@ def main() -> None:
             extractor.extract(text)
 
     tok = words_per_second(tokenize, texts)
-    full = words_per_second(extract, texts)
+    single = words_per_second(extract, texts)
+    batched = words_per_second(extractor.extract_many, texts)
     print(f"texts: {len(texts)}  words: {sum(len(t.split()) for t in texts)}")
     print(f"pipeline: {extractor.nlp.pipe_names}  version: {extractor.version}")
-    print(f"blank('it') tokenizer : {tok:>10,.0f} words/s")
-    print(f"full extraction       : {full:>10,.0f} words/s")
-    print(f"ratio full/tokenizer  : {full / tok:.3f}")
-    print(f"target >= 10,000 words/s: {'met' if full >= 10_000 else 'NOT met'}")
+    print(f"blank('it') tokenizer          : {tok:>10,.0f} words/s")
+    print(f"full extraction, one at a time : {single:>10,.0f} words/s  ratio {single / tok:.3f}")
+    print(f"full extraction, extract_many  : {batched:>10,.0f} words/s  ratio {batched / tok:.3f}")
+    print(f"target >= 10,000 words/s: {'met' if max(single, batched) >= 10_000 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -160,9 +160,9 @@ def normalise_official_case(text: str, keep_upper: set[str] | frozenset[str] = f
     letters = [c for c in text if c.isalpha()]
     mostly_upper = letters and sum(c.isupper() for c in letters) / len(letters) > 0.6
     mostly_lower = letters and sum(c.islower() for c in letters) / len(letters) > 0.97
-    if not (mostly_upper or mostly_lower):
-        return " ".join(words)
     keep = frozenset(k.upper() for k in keep_upper if k)
+    if not (mostly_upper or mostly_lower):
+        return " ".join(w.upper() if w.upper() in keep else w for w in words)
     return " ".join(_case_word(w, i, keep) for i, w in enumerate(words))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +131,14 @@ def pipeline_version(model_dir: Path | None) -> str:
     return "ents-" + digest.hexdigest()[:12]
 
 
+def _checked_clean(text: str) -> str:
+    if not isinstance(text, str):
+        raise ExtractionError(f"text must be str, not {type(text).__name__}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ExtractionError(f"text of {len(text)} characters exceeds {MAX_TEXT_CHARS}")
+    return clean_text(text)
+
+
 def _shift(entities: Entities, offset: int, text: str) -> Entities:
     """Move chunk-relative offsets to the full text and restore the original surface."""
     def fix(mention: OrgMention | PlaceMention | AmountMention):
@@ -149,20 +158,24 @@ class Extractor:
 
     def extract(self, text: str) -> Entities:
         """Organisations, places and amounts with character offsets into `text`."""
-        if not isinstance(text, str):
-            raise ExtractionError(f"text must be str, not {type(text).__name__}")
-        if len(text) > MAX_TEXT_CHARS:
-            raise ExtractionError(f"text of {len(text)} characters exceeds {MAX_TEXT_CHARS}")
-        cleaned = clean_text(text)
-        result = Entities()
-        bounds = [(s, e) for s, e in chunk_bounds(cleaned) if cleaned[s:e].strip()]
-        docs = self.nlp.pipe(cleaned[s:e] for s, e in bounds)
-        for (start, _), doc in zip(bounds, docs, strict=True):
-            part = _shift(doc._.obs_entities, start, text)
-            result.organisations.extend(part.organisations)
-            result.places.extend(part.places)
-            result.amounts.extend(part.amounts)
-        return result
+        return self.extract_many([text])[0]
+
+    def extract_many(self, texts: Iterable[str], batch_size: int = 64) -> list[Entities]:
+        """`extract` for many texts, batched through the pipeline (faster with the NER)."""
+        texts = list(texts)
+        pieces: list[tuple[int, int, str]] = []  # (text index, chunk start, chunk text)
+        for index, text in enumerate(texts):
+            cleaned = _checked_clean(text)
+            pieces.extend((index, s, cleaned[s:e]) for s, e in chunk_bounds(cleaned)
+                          if cleaned[s:e].strip())
+        results = [Entities() for _ in texts]
+        docs = self.nlp.pipe((chunk for _, _, chunk in pieces), batch_size=batch_size)
+        for (index, start, _), doc in zip(pieces, docs, strict=True):
+            part = _shift(doc._.obs_entities, start, texts[index])
+            results[index].organisations.extend(part.organisations)
+            results[index].places.extend(part.places)
+            results[index].amounts.extend(part.amounts)
+        return results
 
 
 def load_extractor(model_dir: Path | None = None, *, use_model: bool = True) -> Extractor:

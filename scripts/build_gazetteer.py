@@ -274,16 +274,23 @@ def mark_ambiguous(rows: list[dict], is_word: Callable[[str], bool], capitals: s
         ) else "0"
 
 
+def known_acronyms() -> set[str]:
+    """Upper-case one-word names from org_known.tsv (ANCI, INPS...), kept upper case."""
+    rows = read_tsv(PATTERNS / "org_known.tsv", ["canonical", "type", "variants"])
+    return {v for r in rows for v in r["variants"].split(";") if v.isupper() and " " not in v}
+
+
 def public_body_rows(ipa_path: Path) -> list[dict]:
     rows = []
     seen: set[str] = set()
+    acronyms = known_acronyms()
     with ipa_path.open(encoding="utf-8", newline="") as handle:
         for rec in csv.DictReader(handle):
             org_type = IPA_CATEGORIES.get(rec["categoria"])
             if org_type is None:
                 continue
             acronym = rec["acronimo"].strip()
-            name = normalise_official_case(rec["denominazione"], {acronym.upper()})
+            name = normalise_official_case(rec["denominazione"], {acronym.upper(), *acronyms})
             if fold(name) in seen or len(name) < 4:
                 continue
             seen.add(fold(name))
@@ -295,10 +302,11 @@ def public_body_rows(ipa_path: Path) -> list[dict]:
 
 
 def _usable_acronym(acronym: str) -> bool:
-    """Acronyms safe to match on their own: 3-10 chars, no spaces, mostly upper case."""
+    """Acronyms safe to match on their own: 4-10 chars (three-letter ones collide with common
+    abbreviations such as CPA), no spaces, mostly upper case."""
     letters = [c for c in acronym if c.isalpha()]
     upper = sum(c.isupper() for c in letters)
-    return 3 <= len(acronym) <= 10 and " " not in acronym and letters != [] and (
+    return 4 <= len(acronym) <= 10 and " " not in acronym and letters != [] and (
         upper >= len(letters) - 1
     )
 

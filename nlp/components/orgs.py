@@ -33,6 +33,11 @@ KNOWN_PREFIX = "known:"  # span ids: the canonical name, prefixed with where the
 REGISTRY_PREFIX = "ipa:"
 ALIAS_PREFIX = "alias:"  # an acronym standing for another organisation span (its start token)
 MAX_NAME_TOKENS = 14
+SINGULAR_DETERMINERS = frozenset(
+    "l' l’ il la lo dell' dell’ all' all’ dall' dall’ nell' nell’ sull' sull’ del della dello "
+    "al alla allo dal dalla dallo nel nella nello sul sulla sullo col con per tra fra da di "
+    "e , :".split()
+)
 MAX_PLACE_TOKENS = 5
 
 
@@ -180,6 +185,10 @@ class Scanner:
                 ) or not self.connector_ok(k, nxt, stop_at_heads, proper):
                     break
                 k = nxt
+        if end > j and end < len(doc) and doc[end].is_lower and doc[end].lower_ in (
+            self.gaz.adjectives
+        ):
+            end += 1  # "della Romagna forlivese", "Asl salernitana"
         return end
 
     def tail_name(self, j: int) -> int | None:
@@ -188,7 +197,8 @@ class Scanner:
         while k < len(doc) and k < j + 6 and doc[k].lower_ in self.words("descriptors"):
             k += 1
         for start in range(k, j - 1, -1):
-            if start < len(doc) and (self.is_name(start, first=True) or self.quoted_end(start)):
+            if start < len(doc) and (self.is_name(start, first=True) or self.quoted_end(start)
+                                     or doc[start].is_digit and len(doc[start]) <= 3):
                 if start > j and doc[start - 1].lower_ in ("e", "ed"):
                     continue
                 end = self.name_end(start, set(self.words("connectors")))
@@ -233,13 +243,16 @@ class Scanner:
         return k
 
 
-def _head_ok(doc: Doc, i: int, kind: str) -> bool:
+LOWER_CASE_HEAD_TYPES = ("terzo_settore", "fondazione")  # "consorzio Consolida"
+
+
+def _head_ok(doc: Doc, i: int, kind: str, org_type: str) -> bool:
+    """Public, research and company heads must be capitalised ("il distretto di Agrigento" is
+    a description); Third Sector heads may be lower case ("cooperativa sociale Alice")."""
     first = doc[i].text
-    if kind == "place":
-        return first[:1].isupper()
     if kind == "acronym":
         return first.isupper() or first.istitle()
-    return True
+    return first[:1].isupper() or (kind == "name" and org_type in LOWER_CASE_HEAD_TYPES)
 
 
 def shape_spans(scan: Scanner) -> list[Span]:
@@ -250,7 +263,7 @@ def shape_spans(scan: Scanner) -> list[Span]:
     i = 0
     while i < len(doc):
         match = lex.head_match(lowers[i : i + 8])
-        if match is None or not _head_ok(doc, i, match[0].kind):
+        if match is None or not _head_ok(doc, i, match[0].kind, match[0].type):
             i += 1
             continue
         head, n_tokens = match
@@ -309,6 +322,9 @@ def defined_acronyms(doc: Doc, orgs: list[Span]) -> list[Span]:
     spans = []
     for tok in doc if targets else ():
         target = targets.get(tok.text)
+        before = doc[tok.i - 1].lower_ if tok.i > 0 else ""
+        if before not in SINGULAR_DETERMINERS and not (target is not None and before == "("):
+            continue  # "le ULSS venete": a class, not the organisation of the text
         if target is not None and tok.i not in taken and is_acronym(tok):
             spans.append(Span(doc, tok.i, tok.i + 1, label=target.label_,
                               span_id=f"{ALIAS_PREFIX}{target.start}"))

@@ -97,9 +97,9 @@ class PlaceFinder:
         self.matcher.add("PLACE", list(nlp.tokenizer.pipe(surfaces)))
         self.area_articles = set(self.gaz.context["area_articles"])
 
-    def _candidates(self, doc: Doc) -> list[Span]:
+    def _candidates(self, doc: Doc, ents: list[Span]) -> list[Span]:
         spans = [doc[s:e] for _, s, e in self.matcher(doc) if doc[s].text[:1].isupper()]
-        model_locs = [e for e in doc.ents if e.label_ == "LOC" and self.gaz.lookup(e.text)]
+        model_locs = [e for e in ents if e.label_ == "LOC" and self.gaz.lookup(e.text)]
         return filter_spans(spans + model_locs)
 
     def _area(self, doc: Doc, span: Span) -> Place | None:
@@ -122,7 +122,7 @@ class PlaceFinder:
         return True
 
     def _resolve(self, doc: Doc, span: Span, regions: frozenset[str], org_at: dict[int, Span],
-                 clubs: list[Span]) -> Place | None:
+                 clubs: list[Span], loc_starts: set[int]) -> Place | None:
         ctx = _context(doc, span)
         inside = span.start in org_at
         candidates = self.gaz.lookup(span.text)
@@ -136,7 +136,7 @@ class PlaceFinder:
         if blocked == "club" and not inside and _club_name(candidates):
             clubs.append(Span(doc, span.start, span.end, label="altro"))
             return None
-        model_loc = any(e.start == span.start and e.label_ == "LOC" for e in doc.ents)
+        model_loc = span.start in loc_starts
         return resolve(candidates, ctx, self.gaz, regions, inside_org=inside, model_loc=model_loc)
 
     def _in_province_list(self, doc: Doc, span: Span, previous: tuple[int, Place] | None) -> bool:
@@ -148,8 +148,10 @@ class PlaceFinder:
                                          for t in between)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = self._candidates(doc)
-        persons = [e for e in doc.ents if e.label_ == "PER"]
+        ents = list(doc.ents)
+        spans = self._candidates(doc, ents)
+        loc_starts = {e.start for e in ents if e.label_ == "LOC"}
+        person_at = {i: e for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
         orgs = list(doc.spans.get(ORGS_KEY, []))
         org_at = {i: s for s in orgs for i in range(s.start, s.end)}
         regions = _doc_regions(spans, self.gaz)
@@ -157,9 +159,10 @@ class PlaceFinder:
         clubs: list[Span] = []
         previous: tuple[int, Place] | None = None
         for span in spans:
+            persons = {person_at[i] for i in range(span.start, span.end) if i in person_at}
             if any(_vetoes(person, span) for person in persons):
                 continue
-            place = self._resolve(doc, span, regions, org_at, clubs)
+            place = self._resolve(doc, span, regions, org_at, clubs, loc_starts)
             if place is not None and self._in_province_list(doc, span, previous):
                 place = next((p for p in self.gaz.lookup(span.text) if p.level == "provincia"),
                              place)
