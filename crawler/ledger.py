@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 
 from store.db import utcnow
 
+# What an error kind means, for run messages a person reads.
+KIND_TEXT = {
+    "dns": "host name not resolved (no network, or the domain is gone)",
+    "connection_refused": "connection refused", "connection_lost": "connection lost",
+    "timeout": "timed out", "parse_error": "unreadable feed, sitemap or listing",
+    "too_large": "larger than DOWNLOAD_MAXSIZE", "blocked_address": "address refused",
+    "blocked_scheme": "non-HTTP link refused", "redirect_loop": "too many redirects",
+    "budget_exceeded": "request budget reached", "time_limit": "time limit reached",
+}
 COUNTERS = ("requests", "responses_304", "article_pages", "new_articles", "updated",
             "unchanged", "duplicates", "filtered", "not_articles", "skipped_seen", "disallowed")
 
@@ -39,6 +48,11 @@ class SourceTally:
             kinds = ", ".join(f"{k} x{n}" for k, n in sorted(self.errors_by_kind.items()))
             return f"errors: {kinds}"
         return ""
+
+    def describe(self, kind: str, detail: str) -> str:
+        text = KIND_TEXT.get(kind, kind)
+        text = f"{kind}: {text}" if text != kind else kind
+        return f"{text} ({detail})" if detail else text
 
 
 @dataclass
@@ -78,8 +92,13 @@ class RunLedger:
         tally = self.tally(source_id)
         tally.errors_by_kind[kind] += 1
         if not tally.first_error:
-            tally.first_error = f"{kind} ({detail})" if detail else kind
+            tally.first_error = tally.describe(kind, detail)
         self.emit({"event": "error", "source": source_id, "kind": kind, "detail": detail})
+
+    def cut_short(self, source_ids: list[str], reason: str) -> None:
+        """The spider of these sources stopped early (time limit, shutdown)."""
+        for sid in source_ids:
+            self.error(sid, "time_limit" if "timeout" in reason else "stopped", reason)
 
     def emit(self, event: dict) -> None:
         if self.progress:

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.settings import DOWNLOAD_TIMEOUT as DEFAULT_DOWNLOAD_TIMEOUT
 from crawler.sources import load_sources, select_sources
+from store.articles import record_crawl_run
 from store.db import open_db
 
 Progress = Callable[[dict], None]
@@ -84,10 +86,7 @@ def crawl(
     open_db(db_path).conn.close()  # create and migrate once, before the subprocess
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     log_path = log_path or Path(tempfile.mkstemp(prefix="crawl-", suffix=".log")[1])
-    settings = dict(settings or {})
-    if timeout_s:
-        # Spiders close cleanly (and write their run records) before the hard kill.
-        settings.setdefault("CLOSESPIDER_TIMEOUT", max(1, int(timeout_s * 0.8)))
+    settings = _time_limited(dict(settings or {}), timeout_s)
     command = [sys.executable, "-m", "crawler.process", "--sources", str(sources_path),
                "--db", str(db_path), "--run-id", run_id, "--progress",
                "--settings-json", json.dumps(settings)]
@@ -99,6 +98,18 @@ def crawl(
     tail = _tail(log_path)
     reports = _reports(db_path, run_id, chosen, returncode, timed_out, tail)
     return CrawlReport(run_id, reports, returncode, duration, log_path, tail)
+
+
+def _time_limited(settings: dict, timeout_s: float | None) -> dict:
+    """Spiders close by themselves (and write their run records) well before the hard kill:
+    they stop scheduling at half the time (counted from spider start, after a few seconds of
+    process start-up) and in-flight downloads give up within a fifth of it."""
+    if not timeout_s:
+        return settings
+    settings.setdefault("CLOSESPIDER_TIMEOUT", max(1, int(timeout_s * 0.5)))
+    download = float(settings.get("DOWNLOAD_TIMEOUT", DEFAULT_DOWNLOAD_TIMEOUT))
+    settings["DOWNLOAD_TIMEOUT"] = max(1, min(download, int(timeout_s * 0.2)))
+    return settings
 
 
 def _run(command: list[str], log_path: Path, timeout_s: float | None,
@@ -145,13 +156,15 @@ def _reports(db_path: Path, run_id: str, chosen: list, returncode: int, timed_ou
              tail: str) -> list[SourceReport]:
     db = open_db(db_path)
     rows = {r["source_id"]: r for r in db["crawl_runs"].rows_where("run_id = ?", [run_id])}
-    db.conn.close()
     out = []
     for source in chosen:
         row = rows.get(source.id)
         if row is None:
-            out.append(SourceReport(source.id, source.name, "failed",
-                                    message=_crash_message(returncode, timed_out, tail)))
+            message = _crash_message(returncode, timed_out, tail)
+            record_crawl_run(db, {"run_id": run_id, "source_id": source.id, "status": "failed",
+                                  "message": message, "errors": 1, "errors_by_kind": {
+                                      "time_limit" if timed_out else "crash": 1}})
+            out.append(SourceReport(source.id, source.name, "failed", message=message))
             continue
         out.append(SourceReport(
             source_id=source.id, name=source.name, status=row["status"],
@@ -161,6 +174,7 @@ def _reports(db_path: Path, run_id: str, chosen: list, returncode: int, timed_ou
             errors=row["errors"] or 0, errors_by_kind=json.loads(row["errors_by_kind"] or "{}"),
             duration_s=row["duration_s"] or 0.0, message=row["message"] or "",
         ))
+    db.conn.close()
     return out
 
 

@@ -27,6 +27,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# No listening control port: a crawl is driven by crawler.run, not remotely.
+REMOTE_CONTROL_ENABLED = False
 
 # Robustness.
 DOWNLOAD_TIMEOUT = 30

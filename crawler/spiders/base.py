@@ -106,7 +106,9 @@ class SourceSpider(scrapy.Spider):
         crawler.signals.connect(spider.close_store, signal=signals.spider_closed)
         return spider
 
-    def close_store(self) -> None:
+    def close_store(self, reason: str = "finished") -> None:
+        if reason != "finished":  # CLOSESPIDER_TIMEOUT, a shutdown signal...
+            self.ledger.cut_short(sorted(self.sources), reason)
         self.db.conn.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

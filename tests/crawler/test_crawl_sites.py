@@ -179,3 +179,32 @@ def test_progress_events_are_emitted(two_runs):
     kinds = [e["event"] for e in two_runs.events]
     assert kinds[0] == "started" and kinds[-1] == "finished"
     assert kinds.count("article") >= 15 and "error" in kinds
+
+
+def test_time_limit_ends_with_a_report_not_a_hang(tmp_path):
+    from crawler.run import crawl
+    from tests.crawler.conftest import FAST_SETTINGS
+    from tests.crawler.siteserver import LocalSite, Resource
+
+    site = LocalSite({}).start()
+    try:
+        items = "".join(f"<item><title>{n}</title><link>{site.base}/lento/{n}</link></item>"
+                        for n in range(3))
+        site.routes["/feed/"] = Resource(f"<rss><channel><title>x</title>{items}</channel>"
+                                         "</rss>".encode(), "application/rss+xml")
+        for n in range(3):
+            site.routes[f"/lento/{n}"] = Resource(b"<html></html>", delay_s=30)
+        sources = tmp_path / "s.toml"
+        sources.write_text(f'[[source]]\nid = "lento"\nname = "Lento"\nkind = "portal"\n'
+                           f'feeds = ["{site.base}/feed/"]\nallowed_domains = ["127.0.0.1"]\n')
+        report = crawl(sources, tmp_path / "o.db", timeout_s=24,
+                       settings=FAST_SETTINGS | {"DOWNLOAD_TIMEOUT": 60})
+    finally:
+        site.stop()
+    (src,) = report.sources
+    assert report.duration_s < 24
+    # Downloads are capped at a fifth of the time limit, so the slow pages time out and the
+    # run record is written before the hard kill.
+    assert src.status == "partial"
+    assert set(src.errors_by_kind) <= {"timeout", "time_limit"} and src.errors == 3
+    assert "Traceback" not in report.log_tail
