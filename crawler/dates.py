@@ -2,7 +2,7 @@
 
 Pure functions. Italian spans handled: "14 febbraio 2025", "Pubblicato il 14 feb. 2025",
 "giovedì 7 ottobre" (year inferred from the reference date and the weekday), "12/03/2025",
-"14.02.2025", "14-02-25". A date after the reference (fetch) date is never returned.
+"14.02.2025", "14-02-25", "2025-02-14". A date after the reference (fetch) date is never returned.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def _text_date_regex() -> re.Pattern:
     return re.compile(
         rf"(?:\b(?P<wd>{weekdays})\b,?\s+)?\b(?P<d>[0-3]?\d)(?:°|º)?\s+"
         rf"(?P<m>{months})\b\.?(?:\s+(?P<y>(?:19|20)\d\d)\b)?"
-        r"|\b(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)?\d\d)\b",
+        r"|\b(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)?\d\d)\b"
+        r"|\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)\b",
         re.IGNORECASE,
     )
 
@@ -99,6 +100,8 @@ def _yearless(day: int, month: int, weekday: str | None, reference: date) -> dat
 
 
 def _mention_day(match: re.Match, reference: date) -> date | None:
+    if match["iy"]:
+        return _safe_date(int(match["iy"]), int(match["im"]), int(match["id"]))
     if match["nd"]:
         year = int(match["ny"])
         year += 2000 if year < 100 else 0

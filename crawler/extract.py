@@ -115,6 +115,7 @@ def extract_page(
     meta_tags = _meta_tags(tree)
     published, method = _structured_date(tree, reference)
     byline = _byline_text(tree) + "\n" + _near_title(tree)
+    page_text = _visible_text(tree)
     _remove_boilerplate(tree)
     listing = _listing_reason(tree)
     if listing:
@@ -133,7 +134,7 @@ def extract_page(
     if words < patterns()["pages"]["min_words"]:
         return PageFields(canonical, False, f"too short for an article ({words} words)")
     if not published:
-        published, method = _text_date(byline, text, hint, html, url, reference)
+        published, method = _text_date(byline, page_text, hint, html, url, reference)
     tags = _merge_tags(meta_tags, doc, hint)
     return PageFields(
         url=canonical, is_article=True, title=title,
@@ -278,9 +279,16 @@ def _near_title(tree: lxml.html.HtmlElement) -> str:
     return f"{before[-NEAR_TITLE_CHARS // 2 :]}\n{_clean(' '.join(after))[:NEAR_TITLE_CHARS]}"
 
 
+def _visible_text(tree: lxml.html.HtmlElement) -> str:
+    visible = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+    return _clean(" ".join(tree.xpath(visible)))
+
+
 def _text_date(
-    byline: str, text: str, hint: dict, html: str | bytes, url: str, reference: date
+    byline: str, page_text: str, hint: dict, html: str | bytes, url: str, reference: date
 ) -> tuple[date | None, str]:
+    """Dates written in the page: a marked byline, the feed/sitemap date, an unmarked date
+    by the headline, a marked date anywhere ("Pubblicato il ..." under the text), htmldate."""
     day = published_in_text(byline, reference, allow_plain=False)
     if day:
         return day, "byline"
@@ -290,7 +298,10 @@ def _text_date(
     day = published_in_text(byline, reference, allow_plain=True)
     if day:
         return day, "byline"
-    return _htmldate(html, url, text, reference)
+    day = published_in_text(page_text, reference, allow_plain=False)
+    if day:
+        return day, "page_text"
+    return _htmldate(html, url, page_text, reference)
 
 
 def _htmldate(html: str | bytes, url: str, text: str, reference: date) -> tuple[date | None, str]:

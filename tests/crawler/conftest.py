@@ -39,7 +39,7 @@ class TestSites:
         return self.sites[name].paths()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def test_sites(tmp_path_factory: pytest.TempPathFactory):
     sites = {name: LocalSite({}).start() for name in ("portal", "news", "comune", "copy")}
     bases = {name: site.base for name, site in sites.items()}
@@ -65,7 +65,7 @@ class TwoRuns:
     events: list[dict]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_runs(test_sites: TestSites, tmp_path_factory: pytest.TempPathFactory) -> TwoRuns:
     """Crawl every test site twice into one database; logs split per run."""
     db_path = tmp_path_factory.mktemp("db") / "observatory.db"

@@ -94,3 +94,19 @@ def test_canonical_link_to_another_site_is_ignored():
     head = '<link rel="canonical" href="https://altro-sito.it/copia">'
     page = extract_page(_page(head), "https://x.it/a?utm_source=x", fetched_at="2025-06-01")
     assert page.url == "https://x.it/a"
+
+
+def test_marked_date_below_the_text_and_iso_dates_in_bylines():
+    footer = BODY + "<div class='x'><p>Pubblicato il 2 aprile 2025 - Ufficio stampa</p></div>"
+    page = extract_page(_page(body=footer), "https://x.it/a", fetched_at="2025-06-01")
+    assert (page.published, page.date_method) == ("2025-04-02", "page_text")
+    iso = "<p class='byline'>Pubblicato il 2025-04-03</p>" + BODY
+    page = extract_page(_page(body=iso), "https://x.it/a", fetched_at="2025-06-01")
+    assert (page.published, page.date_method) == ("2025-04-03", "byline")
+
+
+def test_weekday_byline_with_unknown_markup_next_to_the_headline():
+    body = ("<div class='firma'>di Anna Neri &ndash; <span class='quando'>martedì 17 novembre "
+            "2026, ore 11.45</span></div>" + BODY)
+    page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2026-11-22")
+    assert (page.published, page.date_method) == ("2026-11-17", "byline")
