@@ -163,8 +163,10 @@ def parse_listing(
     *,
     article_pattern: str | None = None,
     next_pattern: str | None = None,
+    page: int = 1,
 ) -> ListingDoc:
-    """Article links and next-page links of a listing page."""
+    """Article links and next-page links of a listing page (`page` is its number, used when
+    the pager only shows page numbers)."""
     try:
         tree = lxml.html.fromstring(html if isinstance(html, bytes) else html.encode("utf-8"))
     except (etree.ParserError, ValueError):
@@ -184,6 +186,8 @@ def parse_listing(
             continue
         links[url] = Link(url=url, href=href)
     next_pages = _next_pages(tree, here, domains, _compiled(next_pattern))
+    if not next_pages:
+        next_pages = _numbered_next(tree, here, domains, page)
     return ListingDoc(list(links.values()), next_pages)
 
 
@@ -193,7 +197,7 @@ def _next_pages(tree: lxml.html.HtmlElement, here: str, domains: tuple[str, ...]
     found: list[str] = []
     for el in tree.xpath("//a[@href] | //link[@rel='next'][@href]"):
         href = el.get("href")
-        label = " ".join(el.text_content().split()).lower() if el.tag == "a" else ""
+        label = _label(el) if el.tag == "a" else ""
         rel = (el.get("rel") or "").lower()
         is_next = ("next" in rel.split() or label in texts
                    or "next" in (el.get("class") or "").lower()
@@ -203,3 +207,32 @@ def _next_pages(tree: lxml.html.HtmlElement, here: str, domains: tuple[str, ...]
         if canonicalize(href) != here and href not in found:
             found.append(href)
     return found
+
+
+def _label(a: lxml.html.HtmlElement) -> str:
+    """What a link says: its text, else its aria-label or title (icon-only pager arrows)."""
+    text = " ".join(a.text_content().split()) or a.get("aria-label") or a.get("title") or ""
+    return text.strip().lower()
+
+
+_PAGER = ("//*[contains(translate(@class, 'PAGINATION', 'pagination'), 'pag') or "
+          "contains(translate(@aria-label, 'PAGINAZIONE', 'paginazione'), 'pagin') or "
+          "contains(@class, 'nav-links')]")
+
+
+def _numbered_next(tree: lxml.html.HtmlElement, here: str, domains: tuple[str, ...],
+                   page: int) -> list[str]:
+    """In a pager that only shows numbers, the link to the page after the current one."""
+    current = page
+    for el in tree.xpath(f"{_PAGER}//*[@aria-current='page' or contains(@class, 'current') "
+                         "or contains(@class, 'active')]"):
+        number = " ".join(el.text_content().split())
+        if number.isdigit():
+            current = int(number)
+            break
+    for a in tree.xpath(f"{_PAGER}//a[@href]"):
+        href = a.get("href")
+        if (" ".join(a.text_content().split()) == str(current + 1) and href.startswith("http")
+                and in_domains(href, domains) and canonicalize(href) != here):
+            return [href]
+    return []

@@ -22,12 +22,12 @@ class ListingSpider(SourceSpider):
     def parse_entry(self, response: Response, source: Source) -> Iterable[scrapy.Request]:
         if not hasattr(response, "text"):
             raise DiscoveryError("listing page is not HTML")
+        page = response.meta.get("listing_page", 1)
         doc = parse_listing(response.text, response.url, source.allowed_domains,
                             article_pattern=source.listing.article_pattern,
-                            next_pattern=source.listing.next_pattern)
+                            next_pattern=source.listing.next_pattern, page=page)
         fresh = self.count_unseen(doc.links) > 0 or not doc.links
         requests = self.article_requests(doc.links, source, "listing")
-        page = response.meta.get("listing_page", 1)
         start = response.meta.get("listing_start", response.request.url)
         if fresh and page < source.listing.max_pages:
             for url in doc.next_pages:

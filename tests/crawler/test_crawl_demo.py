@@ -154,3 +154,56 @@ def test_demo_sources_file_is_valid(tmp_path: Path):
     path = write_demo_sources({"portal": "http://127.0.0.1:1", "localnews": "http://127.0.0.2:1",
                                "comune": "http://127.0.0.3:1"}, tmp_path / "s.toml")
     assert check_sources(path) == []
+
+
+GENERIC_SOURCES = """
+[[source]]
+id = "portale"
+name = "Portale"
+kind = "portal"
+feeds = ["{portal}/feed/"]
+start_urls = ["{portal}/"]
+allowed_domains = ["127.0.0.1"]
+
+[[source]]
+id = "giornale"
+name = "Giornale"
+kind = "local_news"
+sitemaps = ["{localnews}/robots.txt"]
+allowed_domains = ["127.0.0.2"]
+
+[[source]]
+id = "comune"
+name = "Comune"
+kind = "institution"
+start_urls = ["{comune}/it/notizie"]
+allowed_domains = ["127.0.0.3"]
+"""
+
+
+def test_demo_sites_with_a_minimal_registry_entry(tmp_path):
+    """No article or pagination patterns: what a new source gets from its first entry."""
+    handles = serve_demo()
+    try:
+        urls = {s: h.url for s, h in handles.items()}
+        sources = tmp_path / "generic.toml"
+        sources.write_text(GENERIC_SOURCES.format(**urls), encoding="utf-8")
+        report = crawl(sources, tmp_path / "g.db", settings=FAST_SETTINGS, timeout_s=180)
+        truth = load_truth(urls)
+    finally:
+        for handle in handles.values():
+            handle.stop()
+    db = open_db(tmp_path / "g.db")
+    stored = {row["url"]: row for row in db["articles"].rows}
+    db.conn.close()
+    found = [a for a in truth.articles if canonicalize(a.url) in stored]
+    right = [a for a in found if stored[canonicalize(a.url)]["published"]
+             == a.published.isoformat()]
+    wrongly_stored = [u for u in truth.non_articles if canonicalize(u) in stored]
+    print(f"\nminimal registry: {len(found)}/{len(truth.articles)} found, {len(right)} right "
+          f"day, {len(stored)} stored, non-articles stored: {wrongly_stored}")
+    assert all(s.status in ("ok", "partial") for s in report.sources)
+    assert len(found) >= 0.95 * len(truth.articles)
+    assert len(right) >= 0.95 * len(truth.articles)
+    assert not wrongly_stored
+    assert len(stored) == len(found)
