@@ -152,6 +152,8 @@ def render_cell(row, value, column, table, database, datasette):
     if column in LABEL_COLUMNS and value.startswith("["):
         return ", ".join(display_name(names, LABEL_COLUMNS[column], item)
                          for item in json_list(value))
+    if table == "digests" and column == "html":
+        return f"HTML per l'email ({len(value):,} caratteri, nel JSON)".replace(",", ".")
     if column == "url":
         href = safe_url(value)
         return _link(href, "originale ↗") if href else escape(value)

@@ -130,3 +130,12 @@ def test_staff_signs_in_and_reads_the_full_text(page, live_server, sample_db):
     page.goto(f"{live_server}/osservatorio/organisations/comune-di-bergamo")
     assert page.locator(".obs-network tbody tr").count() >= 1
     shot(page, "organisation")
+
+
+def test_chart_of_articles_per_month_is_drawn(page, live_server):
+    page.goto(f"{live_server}/grafici")
+    page.locator("a", has_text="Articoli pertinenti per mese").click()
+    chart = page.locator("canvas.marks, svg.marks")
+    chart.first.wait_for(timeout=15000)
+    shot(page, "chart-articles-per-month")
+    assert page.dialogs == []
