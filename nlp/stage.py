@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.analyse import Analyzer, load_analyzer
 from store.analysis import articles_to_analyse, save_analysis
-from store.db import open_db
+from store.db import StoreError, open_db
 
 
 @dataclass
@@ -46,6 +47,9 @@ def analyze_db(
         try:
             analysis = analyzer.analyse(art["text"] or "", art["title"] or "")
             save_analysis(db, art["id"], art["text"] or "", result_dict(analysis))
+        except sqlite3.DatabaseError as exc:  # a full disk or a broken file: stop, name it
+            raise StoreError(f"{db_path}: cannot store analyses ({exc}); the "
+                             f"{report.analysed} articles analysed before are kept") from exc
         except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
             report.failed[art["id"]] = f"{type(exc).__name__}: {exc}"
         else:
