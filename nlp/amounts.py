@@ -50,6 +50,8 @@ class AmountWords:
     cents: frozenset[str]
     percent_after: tuple[tuple[str, ...], ...]
     money_cue_stems: tuple[str, ...]
+    bare_money_cues: frozenset[str]
+    bare_money_links: frozenset[str]
 
 
 @lru_cache(maxsize=2)
@@ -65,6 +67,8 @@ def load_words(path: Path = WORDS_PATH) -> AmountWords:
         cents=frozenset(data["cents"]),
         percent_after=tuple(tuple(p) for p in data["percent_after"]),
         money_cue_stems=tuple(data["money_cue_stems"]),
+        bare_money_cues=frozenset(data["bare_money_cues"]),
+        bare_money_links=frozenset(data["bare_money_links"]),
     )
 
 
@@ -266,7 +270,28 @@ def _amount_at(tokens: list[Token], i: int, w: AmountWords) -> tuple[int, int, s
         return first, scan.end, "money", scan.value
     if scan.multiplied and _money_context(tokens, first, scan.end, w):
         return first, scan.end, "money", scan.value
+    if _bare_money(tokens, first, scan, w):
+        return first, scan.end, "money", scan.value
     return None
+
+
+def _bare_money(tokens: list[Token], first: int, scan: _Scan, w: AmountWords) -> bool:
+    """'un contributo di 5.000', 'per un importo complessivo di 150.000,00': a bare figure of
+    at least 1,000 right after a money word (only linking words in between)."""
+    if scan.multiplied or scan.value < 1000 or not tokens[first].text[:1].isdigit():
+        return False
+    if re.fullmatch(r"\d{4}", tokens[first].text):
+        return False  # a year
+    nxt = tokens[scan.end].low if scan.end < len(tokens) else ""
+    if nxt.isalpha() and nxt not in _FUNCTION_WORDS:
+        return False  # "5.000 persone"
+    for k in range(first - 1, max(-1, first - 6), -1):
+        low = tokens[k].low
+        if low in w.bare_money_cues:
+            return True
+        if low not in w.bare_money_links:
+            return False
+    return False
 
 
 def find_amounts(text: str, words: AmountWords | None = None) -> list[AmountMention]:

@@ -258,7 +258,7 @@ def canonicalise(
 ) -> CanonicalOrg:
     """Canonical name, stable key and type of one organisation mention."""
     text = clean_surface(surface)
-    text = re.sub(r"^(?:l'|la |il |lo |le |gli |i )", "", text, flags=re.IGNORECASE) or text
+    text = re.sub(r"^(?:l'|la |il |lo |le |gli |i )", "", text) or text
     folded = fold(text)
     known = lex.known.get(folded) or lex.public_bodies.get(folded)
     if known is not None:

@@ -52,6 +52,7 @@ class PlaceContext:
     sentence_start: bool = False
     after_is_title: bool = False
     before_is_title: bool = False
+    after_is_content_word: bool = False  # a lower-case non-function word follows ("Terzo settore")
 
 
 @dataclass
@@ -218,6 +219,17 @@ def _best_comune(candidates: list[Place], ctx: PlaceContext, doc_regions: frozen
     return max(pool, key=lambda p: p.population)
 
 
+SHORT_NAME = 4  # word-like comuni this short (Bra, Ne, Lu, Ala) always need a preposition
+
+
+def _strict(place: Place, ctx: PlaceContext, inside_org: bool) -> bool:
+    """Does a word-like name need a place preposition here? Always for frazioni, short names
+    and inside organisation names; otherwise only at the start of a sentence, where any
+    word is capitalised ("Monopoli" mid-sentence is the town)."""
+    short = len(place.name.split("/")[0]) <= SHORT_NAME
+    return place.kind == "frazione" or short or inside_org or ctx.sentence_start
+
+
 def _weak_evidence(ctx: PlaceContext, gaz: Gazetteer) -> bool:
     """A word-like comune name needs a place preposition (or a cue) right before it."""
     return not ctx.before or ctx.before[0] not in gaz.context["place_prepositions"]
@@ -248,8 +260,12 @@ def resolve(
         return place
     if model_loc:
         return place
-    if place.ambiguous and _weak_evidence(ctx, gaz):
-        return None  # "Bra", "Calcio", "Girasole" need "a/di/in ..." before them
+    if place.ambiguous and _weak_evidence(ctx, gaz) and (
+        _strict(place, ctx, inside_org) or ctx.after_is_content_word
+    ):
+        return None  # "Bra", "Ne ha parlato", "Consorzio Girasole", "Terzo settore"
+    if ctx.before and ctx.before[0] in gaz.context["feminine_articles"] and not inside_org:
+        return None  # "la Cattolica", "della Sapienza": a comune name used for something else
     if not inside_org and ctx.before_is_title and not ctx.sentence_start:
         return None  # "Mario Ferrara": a surname after a capitalised word
     if not inside_org and ctx.after_is_title and _weak_evidence(ctx, gaz):

@@ -283,6 +283,44 @@ def shape_spans(scan: Scanner) -> list[Span]:
     return spans
 
 
+def _legal_form_at(scan: Scanner, i: int) -> tuple[int, str] | None:
+    """(tokens, type) of a legal form written after a name at i ('Onlus', 'S.r.l.',
+    'Società Cooperativa Sociale'), or None."""
+    forms = scan.words("trailing_legal_forms")
+    for n in (4, 3, 2, 1):
+        text = scan.doc[i : i + n].text.lower()
+        if i + n <= len(scan.doc) and text in forms:
+            return n, forms[text]
+    return None
+
+
+def legal_form_spans(scan: Scanner) -> list[Span]:
+    """Names followed by a legal form: 'Il Sorriso Onlus', 'Alfa Servizi S.r.l.', 'La Rete
+    Società Cooperativa Sociale' (the name runs back over capitalised words and connectors)."""
+    doc, spans = scan.doc, []
+    for i in range(1, len(doc)):
+        if not scan.is_name(i - 1) or doc[i - 1].is_digit:
+            continue
+        form = _legal_form_at(scan, i)
+        if form is None:
+            continue
+        start = i - 1
+        connectors = set(scan.words("backward_connectors"))
+        while start > 0 and i - start < MAX_NAME_TOKENS and not scan.starts_head(start):
+            prev = doc[start - 1]
+            if _legal_form_at(scan, start - 1) is not None:
+                break
+            function_word = prev.is_stop and prev.lower_ not in connectors  # "Con", "Per"
+            if scan.is_name(start - 1) and not prev.is_digit and not function_word:
+                start -= 1
+            elif prev.lower_ in connectors and start > 1 and scan.is_name(start - 2):
+                start -= 1
+            else:
+                break
+        spans.append(Span(doc, start, i + form[0], label=form[1]))
+    return spans
+
+
 def acronym_place_spans(scan: Scanner, known_tokens: set[int]) -> list[Span]:
     """Unknown acronyms followed by a place: 'ANGSA Sicilia', 'AVO Siena', 'CAI Vallo di Diano'."""
     spans = []
@@ -365,7 +403,8 @@ class OrgRules:
         known = self._known(scan)
         scan.stops = frozenset(s.start for s in known)
         known_tokens = {i for s in known for i in range(s.start, s.end)}
-        orgs = merge_spans(known, shape_spans(scan), acronym_place_spans(scan, known_tokens))
+        orgs = merge_spans(known, shape_spans(scan), acronym_place_spans(scan, known_tokens),
+                           legal_form_spans(scan))
         doc.spans[ORGS_KEY] = sorted(orgs + defined_acronyms(doc, orgs), key=lambda s: s.start)
         return doc
 

@@ -57,6 +57,8 @@ def _context(doc: Doc, span: Span) -> PlaceContext:
         after=after,
         sentence_start=sentence_start,
         after_is_title=bool(nxt is not None and nxt.is_title and nxt.is_alpha),
+        after_is_content_word=bool(nxt is not None and nxt.is_lower and nxt.is_alpha
+                                   and not nxt.is_stop),
         before_is_title=bool(prev is not None and prev.is_title and prev.is_alpha
                              and not prev.is_stop and len(prev) > 2),
     )
@@ -133,11 +135,32 @@ class PlaceFinder:
         blocked = is_street_or_club(ctx, self.gaz)
         if blocked == "street" and not inside:
             return None
-        if blocked == "club" and not inside and _club_name(candidates):
-            clubs.append(Span(doc, span.start, span.end, label="altro"))
-            return None
+        if blocked == "club" and not inside and any(p.kind == "comune" for p in candidates):
+            if _club_name(candidates):
+                clubs.append(Span(doc, span.start, span.end, label="altro"))
+            return None  # "il Lecco" is a club; "il Calcio" is a word
         model_loc = span.start in loc_starts
         return resolve(candidates, ctx, self.gaz, regions, inside_org=inside, model_loc=model_loc)
+
+    def _hyphen_parts(self, doc: Doc, spans: list[Span], org_at: dict[int, Span],
+                      regions: frozenset[str]) -> list[PlaceHit]:
+        """Places joined by a hyphen in one token: 'Milano-Bicocca', 'Conversano-Monopoli'."""
+        covered = {i for s in spans for i in range(s.start, s.end)}
+        hits = []
+        for tok in doc:
+            if tok.i in covered or "-" not in tok.text or not tok.text[:1].isupper():
+                continue
+            offset = tok.idx
+            for part in tok.text.split("-"):
+                candidates = self.gaz.lookup(part)
+                span = doc[tok.i : tok.i + 1]
+                place = resolve(candidates, _context(doc, span), self.gaz, regions,
+                                inside_org=tok.i in org_at) if part[:1].isupper() else None
+                if place is not None:
+                    hits.append(PlaceHit(offset, offset + len(part), part, place,
+                                         tok.i in org_at))
+                offset += len(part) + 1
+        return hits
 
     def _in_province_list(self, doc: Doc, span: Span, previous: tuple[int, Place] | None) -> bool:
         """'nelle province di Vicenza e Treviso': a list continues the previous province."""
@@ -170,6 +193,8 @@ class PlaceFinder:
                 previous = (span.end, place)
                 hits.append(PlaceHit(span.start_char, span.end_char, span.text, place,
                                      span.start in org_at))
+        hits.extend(self._hyphen_parts(doc, spans, org_at, regions))
+        hits.sort(key=lambda h: h.start)
         if clubs:
             doc.spans[ORGS_KEY] = sorted(orgs + clubs, key=lambda s: s.start)
         doc._.obs_places = hits

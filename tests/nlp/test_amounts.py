@@ -52,6 +52,10 @@ def test_digits(text, value):
         ("un milione e 200mila euro", "un milione e 200mila euro", "money", 1.2e6),
         ("mezzo milione di euro", "mezzo milione di euro", "money", 5e5),
         ("5 milioni d'euro", "5 milioni d'euro", "money", 5e6),
+        ("ne valgono 2 milioni 300 mila euro", "2 milioni 300 mila euro", "money", 2.3e6),
+        ("un milione e duecentomila euro", "un milione e duecentomila euro", "money", 1.2e6),
+        ("ha ripartito 250 milioni per le case", "250 milioni", "money", 2.5e8),
+        ("un contributo di 5.000 per progetto", "5.000", "money", 5000),
     ],
 )
 def test_amounts_found_with_value(text, surface, kind, value):
@@ -71,6 +75,8 @@ def test_amounts_found_with_value(text, surface, kind, value):
         "2.000 famiglie e 40 posti letto",
         "poche migliaia di euro",
         "una cooperativa e un consorzio",
+        "un contributo di 5.000 famiglie",
+        "il costo del 2025",
     ],
 )
 def test_not_amounts(text):

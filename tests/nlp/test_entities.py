@@ -37,6 +37,14 @@ def test_pipeline_is_blank_italian_with_project_components(extractor):
          [("Fondazione Cariplo", "fondazione"), ("ANCI Lombardia", "pubblico")]),
         ("L'Ambito territoriale di Merate e l'ASST Lecco.",
          [("Ambito territoriale di Merate", "pubblico"), ("ASST Lecco", "pubblico")]),
+        ("Con Il Sorriso Onlus e Alfa Servizi S.r.l. a Monza.",
+         [("Il Sorriso Onlus", "terzo_settore"), ("Alfa Servizi S.r.l.", "impresa")]),
+        ("La cooperativa sociale Alice di Bra e la Banca di Cherasco.",
+         [("cooperativa sociale Alice", "terzo_settore"), ("Banca di Cherasco", "impresa")]),
+        ("L'Unione dei Comuni della Romagna forlivese e la ULSS 6 Euganea.",
+         [("Unione dei Comuni della Romagna forlivese", "pubblico"),
+          ("ULSS 6 Euganea", "pubblico")]),
+        ("Il distretto di Agrigento e l'ospedale di Sciacca.", []),
     ],
 )
 def test_organisation_shapes(extractor, text, expected):
@@ -46,6 +54,16 @@ def test_organisation_shapes(extractor, text, expected):
 def test_generic_nouns_and_organs_are_not_organisations(extractor):
     text = "Il Comune e la Giunta hanno incontrato le cooperative sociali e gli ETS."
     assert orgs(extractor, text) == []
+
+
+def test_acronym_defined_in_text_links_to_its_organisation(extractor):
+    text = ("L'Azienda Sanitaria Regionale del Molise (ASREM) ha firmato. "
+            "Secondo l'ASREM i posti sono 40.")
+    ents = extractor.extract(text)
+    assert [o.text for o in ents.organisations] == [
+        "Azienda Sanitaria Regionale del Molise", "ASREM", "ASREM"
+    ]
+    assert len({o.key for o in ents.organisations}) == 1
 
 
 def test_variants_share_one_canonical_key(extractor):

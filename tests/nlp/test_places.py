@@ -66,6 +66,24 @@ def test_sports_club_is_an_organisation(extractor):
     assert [(o.text, o.type) for o in ents.organisations] == [("Lecco", "altro")]
 
 
+def test_places_joined_by_hyphen(extractor):
+    ents = extractor.extract("La Caritas diocesana di Conversano-Monopoli.")
+    assert [(p.text, p.level) for p in ents.places] == [
+        ("Conversano", "comune"), ("Monopoli", "comune")
+    ]
+
+
+def test_province_list_and_health_authority_context(extractor):
+    found = places(extractor, "Nelle province di Vicenza e Treviso e nell'ASL Salerno.")
+    assert [level for _, level, _ in found] == ["provincia", "provincia", "provincia"]
+
+
+def test_bilingual_official_names(extractor):
+    assert places(extractor, "Un centro a Bolzano e uno a Bressanone.") == [
+        ("Bolzano", "comune", "Bolzano/Bozen"), ("Bressanone", "comune", "Bressanone/Brixen")
+    ]
+
+
 def test_place_inside_organisation_is_flagged(extractor):
     ents = extractor.extract("Il Comune di Bagnacavallo ha approvato il patto.")
     assert [(p.text, p.level, p.inside_org) for p in ents.places] == [
