@@ -104,6 +104,26 @@ def raw_fetch(base: str, pages: int) -> None:
     print(json.dumps({"seconds": time.monotonic() - t0}))
 
 
+def stage_rates(pages: int) -> tuple[float, float]:
+    """Pages/s of extraction alone and of the store's save_article alone, in this process."""
+    from crawler.extract import extract_page
+    from store.articles import save_article
+    from store.db import open_db
+
+    sample = [(f"http://127.0.0.1/a/{n}", article_html(n)) for n in range(min(pages, 300))]
+    t0 = time.monotonic()
+    fields = [extract_page(html, url, fetched_at="2026-01-01") for url, html in sample]
+    extract_s = time.monotonic() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_db(Path(tmp) / "stage.db")
+        t0 = time.monotonic()
+        for (url, _), page in zip(sample, fields, strict=True):
+            save_article(db, dict(page.article(), source_id="bench", fetched_url=url))
+        store_s = time.monotonic() - t0
+        db.conn.close()
+    return len(sample) / extract_s, len(sample) / store_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=2000)
@@ -134,6 +154,9 @@ def main() -> None:
     print(f"crawler with extraction: {full_rate:7.1f} pages/s ({src.duration_s:.1f} s, "
           f"{report.duration_s:.1f} s with process start)")
     print(f"ratio: {full_rate / raw_rate:.2f} of the raw fetch rate")
+    extract_rate, store_rate = stage_rates(args.pages)
+    print(f"stages alone (300 pages, no network): extraction {extract_rate:.1f} pages/s, "
+          f"store save_article {store_rate:.1f} pages/s")
 
 
 if __name__ == "__main__":

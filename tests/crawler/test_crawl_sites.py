@@ -208,3 +208,30 @@ def test_time_limit_ends_with_a_report_not_a_hang(tmp_path):
     assert src.status == "partial"
     assert set(src.errors_by_kind) <= {"timeout", "time_limit"} and src.errors == 3
     assert "Traceback" not in report.log_tail
+
+
+def test_a_source_failing_three_runs_in_a_row_is_flagged(test_sites, tmp_path):
+    from crawler.run import crawl
+    from tests.crawler.conftest import FAST_SETTINGS
+
+    db_path = tmp_path / "health.db"
+    for _ in range(3):
+        report = crawl(test_sites.sources, db_path, ["spento", "comune"],
+                       settings=FAST_SETTINGS, timeout_s=60)
+        assert [s.status for s in report.sources] == ["failed", "ok"]
+    db = open_db(db_path)
+    health = {r["source_id"]: r for r in db["source_health"].rows}
+    db.conn.close()
+    assert health["spento"]["flagged"] == 1 and health["spento"]["recent_failures"] == 3
+    assert health["comune"]["flagged"] == 0 and health["comune"]["articles"] == 5
+
+
+def test_user_agent_comes_from_the_environment(monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("OBSERVATORY_USER_AGENT", "ProvaBot/1.0 (+mailto:redazione@example.org)")
+    out = subprocess.run([sys.executable, "-c", "from crawler import settings; "
+                          "print(settings.USER_AGENT)"], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "ProvaBot/1.0 (+mailto:redazione@example.org)"
