@@ -256,21 +256,23 @@ def resolve(
     best = min(KIND_PRIORITY[p.kind] for p in candidates)
     pool = [p for p in candidates if KIND_PRIORITY[p.kind] == best]
     place = _best_comune(pool, ctx, doc_regions) if len(pool) > 1 else pool[0]
-    if place.kind not in ("comune", "frazione") or wanted == "comune":
+    if place.kind not in ("comune", "frazione") or wanted == "comune" or model_loc:
         return place
-    if model_loc:
-        return place
-    if place.ambiguous and _weak_evidence(ctx, gaz) and (
-        _strict(place, ctx, inside_org) or ctx.after_is_content_word
-    ):
-        return None  # "Bra", "Ne ha parlato", "Consorzio Girasole", "Terzo settore"
-    if ctx.before and ctx.before[0] in gaz.context["feminine_articles"] and not inside_org:
-        return None  # "la Cattolica", "della Sapienza": a comune name used for something else
-    if not inside_org and ctx.before_is_title and not ctx.sentence_start:
-        return None  # "Mario Ferrara": a surname after a capitalised word
-    if not inside_org and ctx.after_is_title and _weak_evidence(ctx, gaz):
-        return None  # "Paola Rossi": a first name before a capitalised word
-    return place
+    return None if _not_a_town_here(place, ctx, gaz, inside_org) else place
+
+
+def _not_a_town_here(place: Place, ctx: PlaceContext, gaz: Gazetteer, inside_org: bool) -> bool:
+    """Context that rules a comune or frazione name out as a place."""
+    weak = _weak_evidence(ctx, gaz)
+    if place.ambiguous and weak and (_strict(place, ctx, inside_org) or ctx.after_is_content_word):
+        return True  # "Bra", "Ne ha parlato", "Consorzio Girasole", "Terzo settore"
+    if inside_org:
+        return False
+    if ctx.before and ctx.before[0] in gaz.context["feminine_articles"]:
+        return True  # "la Cattolica", "della Sapienza": a comune name used for something else
+    if ctx.before_is_title and not ctx.sentence_start:
+        return True  # "Mario Ferrara": a surname after a capitalised word
+    return ctx.after_is_title and weak  # "Paola Rossi": a first name before a capitalised word
 
 
 def province_of_adjective(word: str, gaz: Gazetteer) -> Place | None:
