@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -29,11 +30,9 @@ def known_errors() -> tuple[type[BaseException], ...]:
         ("digest.build", "DigestError"),
         ("digest.mail", "MailError"),
     ):
-        try:
-            mod = __import__(module, fromlist=[name])
-        except ImportError:
-            continue
-        err = getattr(mod, name, None)
+        # An error can only come from a module already imported: looking it up in sys.modules
+        # keeps a failing (or merely exiting) command from importing spaCy and scikit-learn.
+        err = getattr(sys.modules.get(module), name, None)
         if isinstance(err, type) and issubclass(err, BaseException):
             errors.append(err)
     return tuple(errors)
@@ -94,7 +93,7 @@ def print_crawl_report(report, console: Console) -> None:
         colour = {"ok": "green", "partial": "yellow"}.get(src.status, "red")
         table.add_row(src.source_id, f"[{colour}]{src.status}[/]", str(src.requests),
                       str(src.new_articles), str(src.duplicates), str(src.errors),
-                      src.message or "")
+                      escape(src.message or ""))
     console.print(table)
 
 
@@ -111,7 +110,7 @@ def analyze_with_progress(db: Path, everything: bool, console: Console):
     console.print(f"Analizzati {report.analysed} articoli ({report.relevant} rilevanti), "
                   f"{len(report.failed)} errori")
     for article_id, error in list(report.failed.items())[:20]:
-        console.print(f"  [red]✗[/] {article_id}: {error}", highlight=False)
+        console.print(f"  [red]✗[/] {article_id}: {escape(error)}", highlight=False)
     return report
 
 

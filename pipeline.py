@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     help="Osservatorio co-progettazione: crawl, analyse and publish Italian co-design news.",
@@ -35,7 +36,7 @@ SourcesOpt = Annotated[
 
 def fail(message: str, code: int = 1) -> None:
     """One clear message on stderr and a non-zero exit, never a traceback."""
-    console.print(f"[bold red]errore:[/] {message}", highlight=False)
+    console.print(f"[bold red]errore:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -167,7 +168,7 @@ def sources_check(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
 
     problems = check_sources(sources)
     for problem in problems:
-        console.print(f"[red]✗[/] {problem}", highlight=False)
+        console.print(f"[red]✗[/] {escape(str(problem))}", highlight=False)
     if problems:
         raise typer.Exit(1)
     console.print(f"[green]✓[/] {sources}: ok")
@@ -275,7 +276,7 @@ def main() -> None:
     try:
         app()
     except known_errors() as exc:
-        console.print(f"[bold red]errore:[/] {exc}", highlight=False)
+        console.print(f"[bold red]errore:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)
 
 
