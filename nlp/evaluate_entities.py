@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from nlp.eval_data import GoldDoc
+from nlp.eval_data import GoldDoc, load_eval_set
 from nlp.types import Entities
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+EVAL_DIR = Path(__file__).parent / "data" / "entities_eval"
+SPLITS = {"dev": EVAL_DIR / "dev.jsonl", "test": EVAL_DIR / "test.jsonl"}
 
 
 @dataclass
@@ -170,6 +172,12 @@ def evaluate(extractor, docs: Iterable[GoldDoc]) -> EntityReport:
     for doc in docs:
         score_doc(report, doc, extractor.extract(doc.text))
     return report
+
+
+def evaluate_split(extractor, split: str = "dev") -> EntityReport:
+    """Evaluate on a shipped split ('dev' or 'test') or on any JSONL path."""
+    path = SPLITS.get(split, Path(split))
+    return evaluate(extractor, load_eval_set(path))
 
 
 def _row(name: str, s: Scores) -> str:

@@ -181,7 +181,7 @@ def train(
     corpus_dir: Path,
     out_dir: Path,
     *,
-    max_epochs: int,
+    max_epochs: int = 8,
     max_sentences: int | None = None,
     domain_dir: Path | None = DEFAULT_DOMAIN_DIR,
 ) -> dict:

@@ -73,6 +73,12 @@ def _doc_regions(spans: list[Span], gaz: Gazetteer) -> frozenset[str]:
     return frozenset(regions)
 
 
+def _quarter(span: Span) -> Place:
+    """'il quartiere San Siro': a quarter or frazione (level altro), named as written; a comune
+    of the same name elsewhere says nothing about where it is, so no coordinates."""
+    return Place(level="altro", name=span.text, kind="frazione")
+
+
 def _vetoes(person: Span, span: Span) -> bool:
     """A person name covering the candidate and more ("Mario Ferrara") rules the place out."""
     overlap = person.start < span.end and span.start < person.end
@@ -140,6 +146,8 @@ class PlaceFinder:
                 clubs.append(Span(doc, span.start, span.end, label="altro"))
             return None  # "il Lecco" is a club; "il Calcio" is a word
         model_loc = span.start in loc_starts
+        if ctx.before and ctx.before[0] in self.gaz.context["quarter_cues"]:
+            return _quarter(span)
         return resolve(candidates, ctx, self.gaz, regions, inside_org=inside, model_loc=model_loc)
 
     def _hyphen_parts(self, doc: Doc, spans: list[Span], org_at: dict[int, Span],

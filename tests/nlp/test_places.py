@@ -78,6 +78,12 @@ def test_province_list_and_health_authority_context(extractor):
     assert [level for _, level, _ in found] == ["provincia", "provincia", "provincia"]
 
 
+def test_quarter_named_like_a_comune(extractor):
+    assert places(extractor, "Nel quartiere San Siro a Milano.") == [
+        ("San Siro", "altro", "San Siro"), ("Milano", "comune", "Milano")
+    ]
+
+
 def test_bilingual_official_names(extractor):
     assert places(extractor, "Un centro a Bolzano e uno a Bressanone.") == [
         ("Bolzano", "comune", "Bolzano/Bozen"), ("Bressanone", "comune", "Bressanone/Brixen")
