@@ -49,6 +49,14 @@ _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,60}$")
 _JAN_FIRST = re.compile(r"-01-01$")
 MAX_DATELINE_WORDS = 10
 NEAR_TITLE_CHARS = 300
+MAX_AUTHOR_CHARS = 60
+_AUTHOR_PREFIX = re.compile(r"^(?:(?:a cura di|scritto da|testo di|autore|autrice|di|da|by)"
+                            r"\b[\s:]*)+", re.IGNORECASE)
+_NAME = r"[A-ZÀ-Ý][\w'’.-]*"
+_BYLINE_AUTHOR = re.compile(
+    rf"\s*(?:[Dd]i|[Ss]critto da|[Tt]esto di)\s+({_NAME}(?:\s+{_NAME}){{1,2}})")
+_CURATED_BY = re.compile(rf"\b[Aa] cura d(?:i|el|ella|ell')[ \t]*:?[ \t]*({_NAME}"
+                         rf"(?:[ \t]+(?:di|del|della|dei|e|{_NAME})){{0,5}})")
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b")
 
 
@@ -114,7 +122,9 @@ def extract_page(
     title = _title(tree) or hint.get("title") or ""
     meta_tags = _meta_tags(tree)
     published, method = _structured_date(tree, reference)
-    byline = _byline_text(tree) + "\n" + _near_title(tree)
+    near_title = _near_title(tree)
+    byline = _byline_text(tree) + "\n" + near_title
+    author = _author(tree, near_title.split("\n", 1)[-1])
     page_text = _visible_text(tree)
     _remove_boilerplate(tree)
     listing = _listing_reason(tree)
@@ -138,7 +148,7 @@ def extract_page(
     tags = _merge_tags(meta_tags, doc, hint)
     return PageFields(
         url=canonical, is_article=True, title=title,
-        author=_clean(doc.get("author") or _meta(tree, "author") or ""), text=text,
+        author=author or _clean_author(doc.get("author") or ""), text=text,
         published=published.isoformat() if published else None, date_method=method, tags=tags,
     )
 
@@ -189,6 +199,52 @@ def _title(tree: lxml.html.HtmlElement) -> str:
         return og
     titles = tree.xpath("//title/text()")
     return _TITLE_SUFFIX.sub("", _clean(titles[0])) if titles else ""
+
+
+def _author(tree: lxml.html.HtmlElement, after_title: str) -> str:
+    """The author from metadata, JSON-LD, author markup, an "A cura di: ..." line, or a
+    "di Nome Cognome" byline right under the headline."""
+    candidates = [_meta(tree, "author"), _meta(tree, "article:author"), *_jsonld_authors(tree)]
+    marked = tree.xpath("//*[@rel='author' or @itemprop='author' or contains(@class, 'author') "
+                        "or contains(@class, 'autore')]")
+    candidates += sorted((_clean(el.text_content()) for el in marked), key=len)
+    for candidate in candidates:
+        name = _clean_author(candidate)
+        if name:
+            return name
+    found = _CURATED_BY.search(_visible_text(tree, "\n")) or _BYLINE_AUTHOR.match(after_title)
+    return found.group(1) if found else ""
+
+
+def _clean_author(text: str) -> str:
+    name = _AUTHOR_PREFIX.sub("", _clean(text)).strip(" ,.;:-–|")
+    if not name or len(name) > MAX_AUTHOR_CHARS or "://" in name or "@" in name:
+        return ""
+    return name
+
+
+def _jsonld_authors(tree: lxml.html.HtmlElement) -> list[str]:
+    out = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                author = item.get("author")
+                for one in author if isinstance(author, list) else [author]:
+                    if isinstance(one, dict) and isinstance(one.get("name"), str):
+                        out.append(one["name"])
+                    elif isinstance(one, str):
+                        out.append(one)
+                stack.extend(v for k, v in item.items() if k != "author"
+                             and isinstance(v, list | dict))
+    return out
 
 
 def _meta_tags(tree: lxml.html.HtmlElement) -> list[str]:
@@ -279,9 +335,11 @@ def _near_title(tree: lxml.html.HtmlElement) -> str:
     return f"{before[-NEAR_TITLE_CHARS // 2 :]}\n{_clean(' '.join(after))[:NEAR_TITLE_CHARS]}"
 
 
-def _visible_text(tree: lxml.html.HtmlElement) -> str:
+def _visible_text(tree: lxml.html.HtmlElement, joiner: str = " ") -> str:
+    """The page's visible text; with joiner "\n", one line per text node."""
     visible = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-    return _clean(" ".join(tree.xpath(visible)))
+    pieces = (_clean(t) for t in tree.xpath(visible))
+    return joiner.join(p for p in pieces if p)
 
 
 def _text_date(

@@ -92,6 +92,12 @@ def test_text_token_f1(demo: DemoCrawl):
     worst = sorted(scores.items(), key=lambda kv: kv[1])[:3]
     print(f"\ndemo text token-F1: mean {mean:.3f}, min {worst[0][1]:.3f}; worst {worst}")
     assert mean >= 0.90
+    authors = [(a.author or "") == _stored(demo, a.url)["author"] for a in demo.truth.articles
+               if _stored(demo, a.url)]
+    titles = [a.title == _stored(demo, a.url)["title"] for a in demo.truth.articles
+              if _stored(demo, a.url)]
+    print(f"demo authors right: {sum(authors)}/{len(authors)}, titles {sum(titles)}/{len(titles)}")
+    assert sum(authors) >= 0.9 * len(authors) and sum(titles) >= 0.95 * len(titles)
 
 
 def test_non_articles_not_stored_and_robots_respected(demo: DemoCrawl):

@@ -29,6 +29,7 @@ def test_wordpress_page_text_title_byline_date_and_canonical():
                  "P.IVA"):
         assert junk not in page.text
     assert page.tags == ["beni comuni"]
+    assert page.author == "Mario Rossi"
 
 
 def test_municipality_page_prefers_publication_over_last_update():
@@ -110,3 +111,16 @@ def test_weekday_byline_with_unknown_markup_next_to_the_headline():
             "2026, ore 11.45</span></div>" + BODY)
     page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2026-11-22")
     assert (page.published, page.date_method) == ("2026-11-17", "byline")
+
+
+def test_author_from_markup_metadata_and_credit_lines():
+    marked = "<p class='firma'>di <span class='autore'>Anna Neri</span></p>" + BODY
+    assert extract_page(_page(body=marked), "https://x.it/a").author == "Anna Neri"
+    meta = '<meta name="author" content="Da Redazione">'
+    assert extract_page(_page(meta), "https://x.it/a").author == "Redazione"
+    jsonld = ('<script type="application/ld+json">{"@type":"NewsArticle","author":'
+              '[{"@type":"Person","name":"Luca Bianchi"}]}</script>')
+    assert extract_page(_page(jsonld), "https://x.it/a").author == "Luca Bianchi"
+    credit = BODY + "<div><p>A cura di: Ufficio di Piano</p></div><h3>Potrebbero interessarti</h3>"
+    assert extract_page(_page(body=credit), "https://x.it/a").author == "Ufficio di Piano"
+    assert extract_page(_page(), "https://x.it/a").author == ""
