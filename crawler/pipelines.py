@@ -48,8 +48,13 @@ class ExtractPipeline(_StagePipeline):
         hint = {}
         for url in item.aliases:
             hint = hint or get_link_hint(self.spider.db, url)
-        fields = extract_page(item.html, item.url, fetched_at=item.fetched_at,
-                              hint=hint)
+        try:
+            fields = extract_page(item.html, item.url, fetched_at=item.fetched_at, hint=hint)
+        except Exception as exc:  # noqa: BLE001 - one odd page must not stop a long crawl
+            reason = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
+            self.mark_all(item, "error", reason)
+            self.spider.ledger.error(item.source_id, "extract_error", item.url)
+            raise DropItem(f"{item.url}: {reason}", log_level="WARNING") from exc
         if not fields.is_article:
             self.mark_all(item, "not_article", fields.reason)
             self.spider.ledger.count(item.source_id, "not_articles")

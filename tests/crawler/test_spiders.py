@@ -1,0 +1,138 @@
+"""Spider callbacks and item pipelines on saved responses (HtmlResponse/XmlResponse), no
+network and no reactor: what each callback requests and what the pipelines store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse, XmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.pipelines import ExtractPipeline, PrefilterPipeline, RawPagePipeline, StorePipeline
+from crawler.spiders.feed import FeedSpider
+from crawler.spiders.listing import ListingSpider
+from store.articles import mark_seen
+
+SOURCES = """
+[[source]]
+id = "portale"
+name = "Portale"
+kind = "portal"
+feeds = ["https://www.portale.it/feed/"]
+start_urls = ["https://www.portale.it/notizie/"]
+allowed_domains = ["portale.it"]
+keywords = ["co-progettazione"]
+
+[source.listing]
+max_pages = 2
+"""
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>
+<item><title>Uno</title><link>https://www.portale.it/uno/?utm_source=rss</link>
+<pubDate>Tue, 04 Mar 2025 09:00:00 +0100</pubDate></item>
+<item><title>Due</title><link>https://www.portale.it/due/</link></item>
+<item><title>Fuori</title><link>https://altro.it/tre/</link></item>
+<item><title>Tag</title><link>https://www.portale.it/tag/welfare/</link></item>
+</channel></rss>"""
+ARTICLE = ("<html><head><meta charset='utf-8'><title>Uno</title></head><body><article>"
+           "<h1>Avviso di co-progettazione per gli anziani</h1>" + "<p>" +
+           "L'Ambito ha pubblicato un avviso di co-progettazione con il Terzo settore. " * 10
+           + "</p></article></body></html>")
+
+
+@pytest.fixture
+def spider_for(tmp_path: Path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES, encoding="utf-8")
+    opened = []
+
+    def make(cls):
+        crawler = get_crawler(cls, {"OBSERVATORY_SOURCES": str(sources),
+                                    "OBSERVATORY_DB": str(tmp_path / "o.db")})
+        spider = cls.from_crawler(crawler)
+        crawler.spider = spider
+        opened.append(spider)
+        return spider
+
+    yield make
+    for spider in opened:
+        spider.close_store()
+
+
+def _entry(url: str, body: bytes, cls=XmlResponse, **meta) -> XmlResponse:
+    request = Request(url, meta={"source_id": "portale", **meta})
+    return cls(url=url, body=body, request=request)
+
+
+def test_feed_callback_requests_unseen_on_site_articles_only(spider_for):
+    spider = spider_for(FeedSpider)
+    requests = list(spider.on_entry(_entry("https://www.portale.it/feed/", FEED)))
+    assert [r.url for r in requests] == ["https://www.portale.it/uno/?utm_source=rss",
+                                         "https://www.portale.it/due/"]
+    assert requests[0].meta["canonical"] == "https://www.portale.it/uno"
+    row = spider.db.execute("SELECT status FROM seen_urls WHERE url = ?",
+                            ["https://www.portale.it/tag/welfare"]).fetchone()
+    assert row == ("not_article",)
+    mark_seen(spider.db, "https://www.portale.it/due", "portale", "article")
+    again = spider_for(FeedSpider)
+    assert [r.url for r in again.on_entry(_entry("https://www.portale.it/feed/", FEED))] == [
+        "https://www.portale.it/uno/?utm_source=rss"]
+
+
+def test_not_modified_entry_is_a_success_without_requests(spider_for):
+    spider = spider_for(FeedSpider)
+    response = XmlResponse(url="https://www.portale.it/feed/", status=304, body=b"",
+                           request=Request("https://www.portale.it/feed/",
+                                           meta={"source_id": "portale"}))
+    assert list(spider.on_entry(response)) == []
+    tally = spider.ledger.tally("portale")
+    assert tally.counts["responses_304"] == 1 and tally.status() == "ok"
+
+
+def test_listing_callback_follows_pagination_up_to_max_pages(spider_for):
+    spider = spider_for(ListingSpider)
+    html = (b"<html><body><h2><a href='/notizie/uno'>Uno</a></h2>"
+            b"<a rel='next' href='/notizie/?page=2'>Successiva</a></body></html>")
+    first = list(spider.on_entry(_entry("https://www.portale.it/notizie/", html, HtmlResponse)))
+    assert [r.url for r in first] == ["https://www.portale.it/notizie/uno",
+                                      "https://www.portale.it/notizie/?page=2"]
+    assert first[1].meta["listing_page"] == 2
+    last = list(spider.on_entry(_entry("https://www.portale.it/notizie/?page=2", html,
+                                       HtmlResponse, listing_page=2)))
+    assert all("page=" not in r.url for r in last)
+
+
+def test_article_callback_and_pipelines_store_the_article(spider_for):
+    spider = spider_for(FeedSpider)
+    list(spider.on_entry(_entry("https://www.portale.it/feed/", FEED)))
+    url = "https://www.portale.it/uno/?utm_source=rss"
+    response = HtmlResponse(url=url, body=ARTICLE.encode(), encoding="utf-8",
+                            request=Request(url, meta={"source_id": "portale",
+                                                       "canonical": "https://www.portale.it/uno"}))
+    (item,) = spider.on_article(response)
+    crawler = spider.crawler
+    for stage in (RawPagePipeline, ExtractPipeline, PrefilterPipeline, StorePipeline):
+        item = stage(crawler).process_item(item)
+    row = spider.db.execute("SELECT url, published, date_method, title FROM articles").fetchone()
+    assert row == ("https://www.portale.it/uno", "2025-03-04", "feed",
+                   "Avviso di co-progettazione per gli anziani")
+    assert spider.ledger.tally("portale").counts["new_articles"] == 1
+
+
+def test_prefilter_drops_articles_without_source_keywords(spider_for):
+    spider = spider_for(FeedSpider)
+    url = "https://www.portale.it/sport/"
+    html = ARTICLE.replace("co-progettazione", "partita di calcio")
+    response = HtmlResponse(url=url, body=html.encode(), encoding="utf-8",
+                            request=Request(url, meta={"source_id": "portale",
+                                                       "canonical": url.rstrip("/")}))
+    (item,) = spider.on_article(response)
+    item = ExtractPipeline(spider.crawler).process_item(item)
+    with pytest.raises(DropItem):
+        PrefilterPipeline(spider.crawler).process_item(item)
+    status = spider.db.execute("SELECT status, reason FROM seen_urls WHERE url = ?",
+                               ["https://www.portale.it/sport"]).fetchone()
+    assert status[0] == "filtered" and "prefilter" in status[1]
+    assert spider.db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
