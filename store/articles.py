@@ -267,3 +267,9 @@ def get_raw_page(db: sqlite_utils.Database, url: str) -> dict | None:
     row = rows[0]
     row["body"] = gzip.decompress(row.pop("body_gz"))
     return row
+
+
+def last_fetched(db: sqlite_utils.Database, url: str) -> str | None:
+    """When a URL was last fetched with a 200 (the time its validators were stored)."""
+    row = db.execute("SELECT fetched_at FROM fetch_cache WHERE url = ?", [url]).fetchone()
+    return row[0] if row else None
