@@ -10,10 +10,11 @@ from datetime import date
 import scrapy
 from scrapy.http import Response
 
-from crawler.discovery import DiscoveryError, is_recent, parse_sitemap, robots_sitemaps
+from crawler.discovery import DiscoveryError, Link, is_recent, parse_sitemap, robots_sitemaps
 from crawler.sources import Source
 from crawler.spiders.base import SourceSpider
 from crawler.urls import in_domains
+from store.articles import last_fetched
 
 MAX_SITEMAP_DEPTH = 3
 
@@ -34,10 +35,20 @@ class SitemapSpider(SourceSpider):
             return [self.entry_request(child.href, source, sitemap_depth=depth)
                     for child in doc.sitemaps
                     if in_domains(child.href, source.allowed_domains)
-                    and is_recent(child, source.sitemap_lastmod_days, today)]
+                    and is_recent(child, source.sitemap_lastmod_days, today)
+                    and self._changed_since_last_fetch(child, source)]
         links = [link for link in doc.links
                  if is_recent(link, source.sitemap_lastmod_days, today)]
         return self.article_requests(links, source, "news_sitemap" if doc.news else "sitemap")
+
+    def _changed_since_last_fetch(self, child: Link, source: Source) -> bool:
+        """A child sitemap whose lastmod is older than our last fetch of it is skipped (for
+        servers without ETag / Last-Modified, where a conditional GET cannot help)."""
+        fetched = last_fetched(self.db, child.href)
+        if child.lastmod and fetched and child.lastmod < fetched[:10]:
+            self.ledger.count(source.id, "sitemaps_unchanged")
+            return False
+        return True
 
     def _from_robots(self, response: Response, source: Source) -> list[scrapy.Request]:
         text = response.text if hasattr(response, "text") else response.body.decode("latin-1")

@@ -136,3 +136,22 @@ def test_prefilter_drops_articles_without_source_keywords(spider_for):
                                ["https://www.portale.it/sport"]).fetchone()
     assert status[0] == "filtered" and "prefilter" in status[1]
     assert spider.db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+
+
+def test_sitemap_index_skips_children_unchanged_since_last_fetch(spider_for, tmp_path):
+    from crawler.spiders.sitemap import SitemapSpider
+    from store.articles import put_validators
+
+    (tmp_path / "sources.toml").write_text(SOURCES.replace(
+        'feeds = ["https://www.portale.it/feed/"]',
+        'sitemaps = ["https://www.portale.it/sitemap_index.xml"]'), encoding="utf-8")
+    spider = spider_for(SitemapSpider)
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>https://www.portale.it/old.xml</loc><lastmod>2024-01-01</lastmod></sitemap>
+      <sitemap><loc>https://www.portale.it/new.xml</loc><lastmod>2099-01-01</lastmod></sitemap>
+      <sitemap><loc>https://altro.it/x.xml</loc></sitemap></sitemapindex>"""
+    for url in ("https://www.portale.it/old.xml", "https://www.portale.it/new.xml"):
+        put_validators(spider.db, url, None, None, 200)
+    requests = list(spider.on_entry(_entry("https://www.portale.it/sitemap_index.xml", index)))
+    assert [r.url for r in requests] == ["https://www.portale.it/new.xml"]
+    assert spider.ledger.tally("portale").counts["sitemaps_unchanged"] == 1
