@@ -17,7 +17,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from nlp.canonical import OrgLexicon, load_org_lexicon
+from nlp.canonical import Head, OrgLexicon, load_org_lexicon
 from nlp.places import (
     GAZETTEER_DIR,
     PATTERNS_DIR,
@@ -246,13 +246,16 @@ class Scanner:
 LOWER_CASE_HEAD_TYPES = ("terzo_settore", "fondazione")  # "consorzio Consolida"
 
 
-def _head_ok(doc: Doc, i: int, kind: str, org_type: str) -> bool:
+def _head_ok(doc: Doc, i: int, head: Head, lex: OrgLexicon) -> bool:
     """Public, research and company heads must be capitalised ("il distretto di Agrigento" is
-    a description); Third Sector heads may be lower case ("cooperativa sociale Alice")."""
+    a description), except a few that are names even in lower case ("ministero del Lavoro");
+    Third Sector heads may be lower case ("cooperativa sociale Alice")."""
     first = doc[i].text
-    if kind == "acronym":
+    if head.kind == "acronym":
         return first.isupper() or first.istitle()
-    return first[:1].isupper() or (kind == "name" and org_type in LOWER_CASE_HEAD_TYPES)
+    if first[:1].isupper() or " ".join(head.words) in lex.words["lower_case_heads"]:
+        return True
+    return head.kind == "name" and head.type in LOWER_CASE_HEAD_TYPES
 
 
 def shape_spans(scan: Scanner) -> list[Span]:
@@ -263,7 +266,7 @@ def shape_spans(scan: Scanner) -> list[Span]:
     i = 0
     while i < len(doc):
         match = lex.head_match(lowers[i : i + 8])
-        if match is None or not _head_ok(doc, i, match[0].kind, match[0].type):
+        if match is None or not _head_ok(doc, i, match[0], lex):
             i += 1
             continue
         head, n_tokens = match
