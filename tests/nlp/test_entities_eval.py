@@ -64,3 +64,28 @@ def test_seed_articles_give_entities(extractor):
         assert summary.organisations, f"{summary.name}: no organisation found"
         assert summary.places, f"{summary.name}: no place found"
     assert any("Lecco (comune)" in s.places for s in summaries)
+
+
+def test_scoring_counts_spans_values_and_links():
+    from nlp.eval_data import parse_doc
+    from nlp.evaluate_entities import score_doc
+    from nlp.types import AmountMention, Entities, OrgMention, PlaceMention
+
+    gold = parse_doc(
+        "x", "blog",
+        "L'[Asl di Salerno|ORG|pubblico|canon=ASL Salerno|places=Salerno:provincia] e l'"
+        "[ASL Salerno|ORG|pubblico|places=Salerno:provincia] danno [2 milioni|MONEY|2000000] "
+        "a [Bra|LOC|comune], il [22%|PERCENT|22].",
+    )
+    text = gold.text
+    orgs = [OrgMention("Asl di Salerno", 2, 16, "ASL Salerno", "pubblico", "asl-salerno"),
+            OrgMention("ASL Salerno", 21, 32, "ASL Salerno", "terzo_settore", "asl-salerno")]
+    places = [PlaceMention("Bra", text.index("Bra"), text.index("Bra") + 3, "Bra", "comune")]
+    amounts = [AmountMention("2 milioni", text.index("2 m"), text.index("2 m") + 9, "money", 2e5)]
+    report = EntityReport()
+    score_doc(report, gold, Entities(orgs, places, amounts))
+    assert (report.spans["organisations"].tp, report.spans["organisations"].fn) == (2, 0)
+    assert report.org_type.value == 0.5 and report.org_linking.value == 1.0
+    assert (report.spans["places"].tp, report.spans["places"].fn) == (1, 2)  # inner places missed
+    assert report.spans["money"].tp == 1 and report.valued["money"].tp == 0
+    assert report.spans["percent"].fn == 1
