@@ -91,7 +91,8 @@ class Example:
 class ModelConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     c_relevance: float = 10.0
-    c_labels: float = 10.0
+    c_practice: float = 10.0
+    c_policy: float = 10.0
     inner_folds: int = 5
     class_weight: str | None = "balanced"
     at_least_one: bool = True  # a relevant article gets its best practice type / policy area
@@ -321,7 +322,8 @@ def fit_bundle(examples: Sequence[Example], config: ModelConfig | None = None,
         keep = [task == "relevance" or (e.relevant and bool(e.labels(task))) for e in examples]
         rows[task] = np.flatnonzero(keep)
         y = label_matrix([examples[i] for i in rows[task]], task)
-        c = config.c_relevance if task == "relevance" else config.c_labels
+        c = {"relevance": config.c_relevance, "practice_type": config.c_practice,
+             "policy_area": config.c_policy}[task]
         tasks[task], oof[task] = fit_task(x[rows[task]], y, w[rows[task]], TASK_LABELS[task], c,
                                           config)
     bundle = ModelBundle(featurizer, tasks, config.to_dict())
@@ -378,24 +380,36 @@ def bundle_decisions(bundle: ModelBundle, titles: Sequence[str],
                                         at_least_one=at_least_one), x
 
 
-def best_sentences(bundle: ModelBundle, task: str, label_idx: Sequence[int], title: str,
-                   text: str) -> dict[int, str]:
-    """For each label, the candidate sentence with the largest linear contribution to it."""
-    candidates = evidence_candidates(title, text)
-    if not candidates or not label_idx:
+def evidence_sentences(bundle: ModelBundle, d: Decisions, titles: Sequence[str],
+                       texts: Sequence[str]) -> dict[tuple[int, str], dict[int, str]]:
+    """(article, task) -> {label index: sentence}, for the labels chosen in relevant articles.
+
+    The evidence of a label is the candidate sentence with the largest linear contribution to
+    that label's score. All sentences of the batch are vectorised in one call."""
+    rows = [i for i in range(len(titles)) if d.relevant[i]]
+    candidates = {i: evidence_candidates(titles[i], texts[i]) for i in rows}
+    flat = [sentence for i in rows for sentence in candidates[i]]
+    if not flat:
         return {}
-    s = bundle.featurizer.transform(candidates)
-    contrib = np.asarray(s @ bundle.tasks[task].coef[list(label_idx)].T)
-    return {j: candidates[int(np.argmax(contrib[:, k]))] for k, j in enumerate(label_idx)}
+    s = bundle.featurizer.transform(flat)
+    out: dict[tuple[int, str], dict[int, str]] = {}
+    for task in ("practice_type", "policy_area"):
+        contrib = np.asarray(s @ bundle.tasks[task].coef.T.astype(np.float64))
+        start = 0
+        for i in rows:
+            block = contrib[start : start + len(candidates[i])]
+            if len(block):
+                out[(i, task)] = {int(j): candidates[i][int(np.argmax(block[:, j]))]
+                                  for j in np.flatnonzero(d.chosen[task][i])}
+            start += len(candidates[i])
+    return out
 
 
-def _label_scores(bundle: ModelBundle, d: Decisions, i: int, task: str, title: str,
-                  text: str) -> list[LabelScore]:
-    idx = [int(j) for j in np.flatnonzero(d.chosen[task][i])]
-    evidence = best_sentences(bundle, task, idx, title, text)
+def _label_scores(bundle: ModelBundle, d: Decisions, i: int, task: str,
+                  evidence: dict[int, str]) -> list[LabelScore]:
     labels = bundle.tasks[task].labels
     scores = [LabelScore(labels[j], round(float(d.prob[task][i, j]), 4), evidence.get(j, ""))
-              for j in idx]
+              for j in np.flatnonzero(d.chosen[task][i])]
     return sorted(scores, key=lambda s: -s.score)
 
 
@@ -423,16 +437,17 @@ class Classifiers:
             return []
         titles, texts = zip(*pairs, strict=True)
         d, _ = bundle_decisions(self.bundle, titles, texts)
+        evidence = evidence_sentences(self.bundle, d, titles, texts)
         out = []
-        for i, (title, text) in enumerate(pairs):
+        for i in range(len(pairs)):
             relevant = bool(d.relevant[i])
+            labels = {task: _label_scores(self.bundle, d, i, task, evidence.get((i, task), {}))
+                      if relevant else [] for task in ("practice_type", "policy_area")}
             out.append(Classification(
                 relevant=relevant,
                 relevance_score=round(float(d.relevance_prob[i]), 4),
-                practice_types=(_label_scores(self.bundle, d, i, "practice_type", title, text)
-                                if relevant else []),
-                policy_areas=(_label_scores(self.bundle, d, i, "policy_area", title, text)
-                              if relevant else []),
+                practice_types=labels["practice_type"],
+                policy_areas=labels["policy_area"],
                 model_version=self.version,
             ))
         return out

@@ -47,6 +47,7 @@ class FeatureConfig:
     min_df: int = 2
     lemmas: bool = False  # word n-grams over lookup lemmas instead of surface forms
     rule_weight: float = 0.5  # scale of the rule columns relative to the L2-normalised TF-IDF
+    char_weight: float = 1.0  # scale of the character n-gram block (word block: 1)
 
 
 def parse_rules(data: dict, source: str = "rules") -> list[Rule]:
@@ -92,7 +93,7 @@ def rule_matrix(normalised_docs: Sequence[str], patterns: Sequence[str]) -> sp.c
     for j, pattern in enumerate(patterns):
         regex = _compiled(pattern)
         for i, doc in enumerate(normalised_docs):
-            counts[i, j] = sum(1 for _ in regex.finditer(doc))
+            counts[i, j] = len(regex.findall(doc))
     return sp.csr_matrix(np.log1p(counts))
 
 
@@ -122,6 +123,7 @@ class Featurizer:
     rule_patterns: list[str]
     lemmas: bool
     rule_weight: float
+    char_weight: float = 1.0
 
     @classmethod
     def fit(cls, docs: Sequence[str], rules: Sequence[Rule], config: FeatureConfig) -> Featurizer:
@@ -133,12 +135,12 @@ class Featurizer:
         word.stop_words_ = None
         char.stop_words_ = None
         return cls(word, char, [r.name for r in rules], [r.pattern for r in rules],
-                   config.lemmas, config.rule_weight)
+                   config.lemmas, config.rule_weight, config.char_weight)
 
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
         norm = [normalise(d) for d in docs]
         words = self.word.transform([lemmatise(d) for d in norm] if self.lemmas else norm)
-        chars = self.char.transform(norm)
+        chars = self.char.transform(norm) * self.char_weight
         rules = rule_matrix(norm, self.rule_patterns) * self.rule_weight
         return sp.hstack([words, chars, rules], format="csr", dtype=np.float64)
 
@@ -154,13 +156,15 @@ class Featurizer:
         """Plain data only (terms, idf arrays, parameters), so skops trusts no estimator class."""
         return {"word": vectorizer_state(self.word), "char": vectorizer_state(self.char),
                 "rule_names": list(self.rule_names), "rule_patterns": list(self.rule_patterns),
-                "lemmas": self.lemmas, "rule_weight": float(self.rule_weight)}
+                "lemmas": self.lemmas, "rule_weight": float(self.rule_weight),
+                "char_weight": float(self.char_weight)}
 
     @classmethod
     def from_state(cls, state: dict) -> Featurizer:
         return cls(vectorizer_from_state(state["word"]), vectorizer_from_state(state["char"]),
                    list(state["rule_names"]), list(state["rule_patterns"]),
-                   bool(state["lemmas"]), float(state["rule_weight"]))
+                   bool(state["lemmas"]), float(state["rule_weight"]),
+                   float(state["char_weight"]))
 
 
 _VECTORIZER_PARAMS = ("analyzer", "ngram_range", "token_pattern", "sublinear_tf", "lowercase",
