@@ -57,6 +57,7 @@ _BYLINE_AUTHOR = re.compile(
     rf"\s*(?:[Dd]i|[Ss]critto da|[Tt]esto di)\s+({_NAME}(?:\s+{_NAME}){{1,2}})")
 _CURATED_BY = re.compile(rf"\b[Aa] cura d(?:i|el|ella|ell')[ \t]*:?[ \t]*({_NAME}"
                          rf"(?:[ \t]+(?:di|del|della|dei|e|{_NAME})){{0,5}})")
+_MASTHEAD = re.compile(r"logo|site-title|site-name|brand|testata|masthead")
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b")
 
 
@@ -189,16 +190,25 @@ def _meta(tree: lxml.html.HtmlElement, name: str) -> str:
 
 
 def _title(tree: lxml.html.HtmlElement) -> str:
+    """The headline: the article's <h1>, skipping an <h1> that is the site's logo or name;
+    else og:title, else <title> without its " - Site" suffix."""
+    site = _meta(tree, "og:site_name").lower()
     for xpath in ("//article//h1", "//main//h1", "//h1"):
         for h1 in tree.xpath(xpath):
             text = _clean(h1.text_content())
-            if text:
+            if text and not _is_masthead(h1, text, site):
                 return text
-    og = _meta(tree, "og:title")
-    if og:
-        return og
     titles = tree.xpath("//title/text()")
-    return _TITLE_SUFFIX.sub("", _clean(titles[0])) if titles else ""
+    return _meta(tree, "og:title") or (_TITLE_SUFFIX.sub("", _clean(titles[0])) if titles
+                                       else "")
+
+
+def _is_masthead(h1: lxml.html.HtmlElement, text: str, site: str) -> bool:
+    attrs = " ".join(filter(None, (h1.get("class"), h1.get("id")))).lower()
+    if _MASTHEAD.search(attrs) or (site and text.lower() == site):
+        return True
+    in_header = h1.xpath("ancestor::header[not(ancestor::article or ancestor::main)]")
+    return bool(in_header) and not h1.xpath("ancestor::article or ancestor::main")
 
 
 def _author(tree: lxml.html.HtmlElement, after_title: str) -> str:
@@ -436,10 +446,11 @@ def _first_child(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
 
 
 def _listing_reason(tree: lxml.html.HtmlElement) -> str:
-    blocks = tree.xpath("//article[.//a[@href]]")
+    blocks = tree.xpath("//article[not(ancestor::article)]")
+    linked = [b for b in blocks if b.xpath(".//a[@href]")]
     least = patterns()["pages"]["listing_min_blocks"]
-    if len(blocks) >= least:
-        return f"listing page ({len(blocks)} article teasers)"
+    if len(linked) >= least and not _one_block_dominates(blocks):
+        return f"listing page ({len(linked)} article teasers)"
     body = tree.find(".//body")
     if body is None:
         return ""
@@ -448,6 +459,12 @@ def _listing_reason(tree: lxml.html.HtmlElement) -> str:
     if text and linked / text > 0.6 and text > 200:
         return f"listing page ({linked * 100 // text}% of the text is links)"
     return ""
+
+
+def _one_block_dominates(blocks: list[lxml.html.HtmlElement]) -> bool:
+    """An article followed by teaser cards: one block holds most of the words, and enough."""
+    words = [len(block.text_content().split()) for block in blocks]
+    return max(words) >= patterns()["pages"]["min_words"] and max(words) >= 0.6 * sum(words)
 
 
 def _clean_text(text: str, title: str) -> str:

@@ -124,3 +124,20 @@ def test_author_from_markup_metadata_and_credit_lines():
     credit = BODY + "<div><p>A cura di: Ufficio di Piano</p></div><h3>Potrebbero interessarti</h3>"
     assert extract_page(_page(body=credit), "https://x.it/a").author == "Ufficio di Piano"
     assert extract_page(_page(), "https://x.it/a").author == ""
+
+
+def test_logo_h1_is_not_the_title_and_teaser_cards_do_not_make_a_listing():
+    cards = "".join(f"<article><h2><a href='/n/{i}'>Altra notizia {i}</a></h2></article>"
+                    for i in range(4))
+    html = ("<html><head><title>Avviso per gli anziani | Giornale</title>"
+            "<meta property='og:title' content='Avviso per gli anziani'></head><body>"
+            "<header><h1 class='logo'>Giornale di Valle</h1></header><main><article>"
+            f"<h2>Avviso per gli anziani</h2>{BODY}</article>{cards}</main></body></html>")
+    page = extract_page(html, "https://x.it/avviso", fetched_at="2025-06-01")
+    assert page.is_article and page.title == "Avviso per gli anziani"
+
+
+def test_event_and_creation_markers():
+    body = ("<p class='info'>Data evento: 20/06/2025 - Creato il 02/05/2025</p>" + BODY)
+    page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2025-06-01")
+    assert page.published == "2025-05-02"
