@@ -392,13 +392,21 @@ def _says_new_year(text: str, found: str) -> bool:
 
 
 def _class_matches(el: lxml.html.HtmlElement, tokens: frozenset[str]) -> bool:
-    for name in f"{el.get('class', '')} {el.get('id', '')}".lower().split():
+    attrs = f"{el.get('class', '')} {el.get('id', '')}".lower()
+    if any(part in attrs for part in _attr_substrings()):
+        return True
+    for name in attrs.split():
         if name in tokens:
             return True
         pieces = re.split(r"[-_]", name)
         if pieces[0] in tokens or pieces[-1] in tokens:
             return True
     return False
+
+
+@cache
+def _attr_substrings() -> tuple[str, ...]:
+    return tuple(patterns()["boilerplate"]["attr_substrings"])
 
 
 @cache

@@ -141,3 +141,13 @@ def test_event_and_creation_markers():
     body = ("<p class='info'>Data evento: 20/06/2025 - Creato il 02/05/2025</p>" + BODY)
     page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2025-06-01")
     assert page.published == "2025-05-02"
+
+
+def test_vendor_widgets_are_removed():
+    widgets = ("<div id='CybotCookiebotDialog'>Usiamo i cookie per la pubblicità mirata</div>"
+               "<div id='disqus_thread'>Commenti dei lettori: bellissimo articolo</div>"
+               "<div class='jp-relatedposts'>Articoli simili sul sito del giornale</div>")
+    page = extract_page(_page(body=BODY + widgets), "https://x.it/a", fetched_at="2025-06-01")
+    assert page.is_article
+    for junk in ("pubblicità mirata", "bellissimo", "Articoli simili"):
+        assert junk not in page.text
