@@ -10,12 +10,13 @@ with Datasette's own `regioni__arraycontains=...`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+
+from store.schema import TERM_FACETS
 
 LIST_FACET_SQL = """
     select j.value as value, count(*) as count
@@ -73,7 +74,6 @@ class ListFacet(ArrayFacet):
 # Facet and filter on the article_terms table (store migration 005): `_facet_term=regioni`
 # counts, `_term_regioni=Lombardia` filters, both through indexes of the narrow terms table.
 TERM_ARG = "_term_"
-_UNFILTERED = re.compile(r"\sfrom\s+\S+\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,8 @@ def term_tables(config: dict) -> dict[str, TermTable]:
             for name, spec in (config.get("term_tables") or {}).items()}
 
 
-def term_filter_clauses(args: list[tuple[str, str]], column: str,
-                        facets: set[str]) -> tuple[list[str], dict, list[str]]:
+def term_filter_clauses(args: list[tuple[str, str]], column: str, facets: set[str],
+                        list_facets: set[str]) -> tuple[list[str], dict, list[str]]:
     """Where clauses, params and descriptions for `_term_<facet>=value` arguments."""
     clauses, params, descriptions = [], {}, []
     for key, value in args:
@@ -99,18 +99,77 @@ def term_filter_clauses(args: list[tuple[str, str]], column: str,
         clauses.append(f"{escape_sqlite(column)} in (select article_rowid from article_terms "
                        f"where facet = :term_f{n} and value = :term_v{n})")
         params.update({f"term_f{n}": facet, f"term_v{n}": value})
-        descriptions.append(f'{facet} contiene "{value}"')
+        verb = "contiene" if facet in list_facets else "="
+        descriptions.append(f'{facet} {verb} "{value}"')
     return clauses, params, descriptions
 
 
-def term_facet_sql(sql: str, column: str, limit: int, *, whole_table: bool) -> str:
-    if whole_table:
-        return ("select value, count(*) as count from article_terms where facet = :term_facet "
-                f"group by value order by count(*) desc, value limit {limit}")
-    return ("select t.value as value, count(*) as count from article_terms t "
-            f"where t.facet = :term_facet and t.article_rowid in "
-            f"(select {escape_sqlite(column)} from ({sql})) "
-            f"group by t.value order by count(*) desc, t.value limit {limit}")
+# Request arguments that do not change which rows a table page selects.
+_PRESENTATION_ARGS = {"_size", "_sort", "_sort_desc", "_next", "_shape", "_labels", "_nocount",
+                      "_nofacet", "_col", "_nocol", "_trace", "_extra", "_json", "_stream",
+                      "_dl", "_header", "_facet_size", "_facet", "_facet_term", "_facet_list",
+                      "_facet_array", "_facet_date", "_search"}
+
+
+@dataclass(frozen=True)
+class TermSelection:
+    """Rows of a one-row-per-article table selected only by term filters and a search."""
+    terms: list[tuple[str, str]]
+    search: str | None
+
+
+def term_selection(pairs: list[tuple[str, str]], facets: set[str],
+                   searchable: bool) -> TermSelection | None:
+    """The selection, or None when other filters apply (then facets use the page's SQL)."""
+    terms, search = [], None
+    for key, value in pairs:
+        if key.startswith(TERM_ARG) and key[len(TERM_ARG):] in facets:
+            terms.append((key[len(TERM_ARG):], value))
+        elif key == "_search" and searchable:
+            search = value or None
+        elif key not in _PRESENTATION_ARGS:
+            return None
+    return TermSelection(terms, search)
+
+
+def selection_sql(selection: TermSelection, fts_table: str) -> tuple[str, dict]:
+    """SQL for the article rowids of a selection, touching only article_terms and FTS."""
+    parts, params = [], {}
+    for n, (facet, value) in enumerate(selection.terms):
+        parts.append(f"select article_rowid from article_terms "
+                     f"where facet = :sel_f{n} and value = :sel_v{n}")
+        params.update({f"sel_f{n}": facet, f"sel_v{n}": value})
+    if selection.search:
+        parts.append(f"select rowid as article_rowid from {escape_sqlite(fts_table)} "
+                     f"where {escape_sqlite(fts_table)} match escape_fts(:sel_search)")
+        params["sel_search"] = selection.search
+    return " intersect ".join(parts), params
+
+
+def whole_table_facet_sql(limit: int) -> str:
+    """Counts of one facet's values over every article: one range of the terms index."""
+    return ("select value, count(*) as count from article_terms where facet = :term_facet "
+            f"group by value order by count(*) desc, value limit {limit}")
+
+
+def selection_facets_sql(rowids_sql: str, facet_params: list[str]) -> str:
+    """Counts of the values of several facets over the selected articles, in one pass."""
+    facets = ", ".join(f":{name}" for name in facet_params)
+    return ("select t.facet as facet, t.value as value, count(*) as count "
+            f"from ({rowids_sql}) as selected cross join article_terms t "
+            f"on t.article_rowid = selected.article_rowid and t.facet in ({facets}) "
+            "group by t.facet, t.value")
+
+
+def top_values(rows: list[tuple[str, str, int]], facets: list[str],
+               limit: int) -> dict[str, list[tuple[str, int]]]:
+    """The `limit` most frequent values of each facet (ties by value), from (facet, value,
+    count) rows."""
+    out: dict[str, list[tuple[str, int]]] = {facet: [] for facet in facets}
+    for facet, value, count in rows:
+        out.setdefault(facet, []).append((value, count))
+    return {facet: sorted(values, key=lambda vc: (-vc[1], vc[0]))[:limit]
+            for facet, values in out.items()}
 
 
 class TermFacet(Facet):
@@ -127,38 +186,82 @@ class TermFacet(Facet):
 
     async def facet_results(self):
         table = self._table()
-        if table is None:
+        configs = self.get_configs()
+        if table is None or not configs:
             return [], []
-        results, timed_out = [], []
         size = self.get_facet_size()
-        whole = table.all_articles and not self.params and bool(_UNFILTERED.search(self.sql))
-        for source_and_config in self.get_configs():
-            config = source_and_config["config"]
-            facet = config.get("column") or config["simple"]
-            params = {**dict(self.params or {}), "term_facet": facet}
+        facets = [(c["config"].get("column") or c["config"]["simple"], c["source"])
+                  for c in configs]
+        rowids_sql, params = self._rowids(table)
+        if rowids_sql is None:
+            counts, timed_out = await self._whole_table_counts([f for f, _ in facets], size)
+        else:
+            counts, timed_out = await self._selection_counts([f for f, _ in facets], size,
+                                                             rowids_sql, params)
+        results = [self._result(facet, source, counts[facet], size)
+                   for facet, source in facets if facet in counts]
+        return results, timed_out
+
+    async def _whole_table_counts(self, facets: list[str], size: int):
+        """Every article: one narrow index range per facet."""
+        counts, timed_out = {}, []
+        for facet in facets:
             try:
                 rows = await self.ds.execute(
-                    self.database, term_facet_sql(self.sql, table.column, size + 1,
-                                                  whole_table=whole), params,
+                    self.database, whole_table_facet_sql(size + 1), {"term_facet": facet},
                     truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"))
             except QueryInterrupted:
                 timed_out.append(facet)
                 continue
-            labels = self._labels(facet)
-            results.append({
-                "name": facet, "type": self.type,
-                "hideable": source_and_config["source"] != "metadata",
-                "toggle_url": self.ds.urls.path(
-                    path_with_removed_args(self.request, {"_facet_term": facet})),
-                "truncated": len(rows) > size,
-                "results": [self._value(facet, row, labels) for row in rows.rows[:size]],
-            })
-        return results, timed_out
+            counts[facet] = [(row["value"], row["count"]) for row in rows.rows]
+        return counts, timed_out
 
-    def _value(self, facet: str, row, labels: dict[str, str]) -> dict:
-        value = str(row["value"])
+    async def _selection_counts(self, facets: list[str], size: int, rowids_sql: str,
+                                params: dict):
+        """Selected articles: all facets in one query, so the selection is computed once."""
+        names = {f"term_facet{n}": facet for n, facet in enumerate(facets)}
+        limit = min(self.ds.setting("sql_time_limit_ms"),
+                    self.ds.setting("facet_time_limit_ms") * len(facets))
+        try:
+            rows = await self.ds.execute(
+                self.database, selection_facets_sql(rowids_sql, list(names)),
+                {**params, **names}, truncate=False, custom_time_limit=limit)
+        except QueryInterrupted:
+            return {}, facets
+        return top_values([(r["facet"], r["value"], r["count"]) for r in rows.rows],
+                          facets, size + 1), []
+
+    def _result(self, facet: str, source: str, values: list[tuple[str, int]],
+                size: int) -> dict:
+        labels = self._labels(facet)
+        return {
+            "name": facet, "type": self.type, "hideable": source != "metadata",
+            "toggle_url": self.ds.urls.path(
+                path_with_removed_args(self.request, {"_facet_term": facet})),
+            "truncated": len(values) > size,
+            "results": [self._value(facet, value, count, labels)
+                        for value, count in values[:size]],
+        }
+
+    def _rowids(self, table: TermTable) -> tuple[str | None, dict]:
+        """SQL selecting the page's article rowids: from article_terms and the FTS index
+        alone when only term filters and a search apply, else from the page's own SQL."""
+        metadata = self.metadata or {}
+        if table.all_articles and not metadata.get("searchmode"):
+            fts_table = metadata.get("fts_table")
+            selection = term_selection(self.get_querystring_pairs(), set(TERM_FACETS),
+                                       bool(fts_table))
+            if selection is not None and not (selection.terms or selection.search):
+                return None, {}
+            if selection is not None:
+                return selection_sql(selection, fts_table or "")
+        return (f"select {escape_sqlite(table.column)} as article_rowid from ({self.sql})",
+                dict(self.params or {}))
+
+    def _value(self, facet: str, value, count: int, labels: dict[str, str]) -> dict:
+        value = str(value)
         arg = {f"{TERM_ARG}{facet}": value}
         selected = (f"{TERM_ARG}{facet}", value) in self.get_querystring_pairs()
         path = (path_with_removed_args if selected else path_with_added_args)(self.request, arg)
-        return {"value": value, "label": labels.get(value, value), "count": row["count"],
+        return {"value": value, "label": labels.get(value, value), "count": count,
                 "selected": selected, "toggle_url": self.ds.absolute_url(self.request, path)}

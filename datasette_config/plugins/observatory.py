@@ -29,11 +29,12 @@ from publish.pages import (
     load_organisation_extras,
     safe_url,
 )
-from store.schema import TERM_FACETS
+from store.schema import TERM_FACETS, TERM_LIST_FACETS
 
 DATABASE = "osservatorio"
 LABEL_COLUMNS = {"practice_types": "practice_types", "policy_areas": "policy_areas",
                  "org_types": "org_types", "tipi": "practice_types", "aree": "policy_areas"}
+PLAIN_LIST_COLUMNS = ("regioni", "province", "comuni", "organisations")
 TITLE_COLUMNS = ("title", "titolo")
 ORG_COLUMNS = {"organizzazione": "org_id", "ente_pubblico": "ente_pubblico_id",
                "terzo_settore": "terzo_settore_id", "name_a": "org_a", "name_b": "org_b"}
@@ -81,6 +82,12 @@ def forbidden(datasette, request, message):
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
+    if database == DATABASE:
+        # Random reads of article rows dominate the pages of a large database: memory-map the
+        # file and give each read connection a larger page cache.
+        sizes = _config(datasette).get("connection") or {}
+        conn.execute(f"PRAGMA mmap_size = {int(sizes.get('mmap_size_mb', 0)) * 1024 * 1024}")
+        conn.execute(f"PRAGMA cache_size = {-int(sizes.get('cache_size_mb', 2)) * 1024}")
     base = (os.environ.get("OBS_PUBLIC_URL") or "http://127.0.0.1:8001").rstrip("/")
     conn.create_function("article_url", 1, lambda aid: f"{base}{article_path(aid or '')}",
                          deterministic=True)
@@ -152,6 +159,8 @@ def render_cell(row, value, column, table, database, datasette):
     if column in LABEL_COLUMNS and value.startswith("["):
         return ", ".join(display_name(names, LABEL_COLUMNS[column], item)
                          for item in json_list(value))
+    if column in PLAIN_LIST_COLUMNS and value.startswith("["):
+        return ", ".join(json_list(value))
     if table == "digests" and column == "html":
         return f"HTML per l'email ({len(value):,} caratteri, nel JSON)".replace(",", ".")
     if column == "url":
@@ -171,7 +180,8 @@ def filters_from_request(request, database, table, datasette):
     if spec is None:
         return None
     pairs = [(key, value) for key in request.args.keys() for value in request.args.getlist(key)]
-    clauses, params, descriptions = term_filter_clauses(pairs, spec.column, set(TERM_FACETS))
+    clauses, params, descriptions = term_filter_clauses(pairs, spec.column, set(TERM_FACETS),
+                                                        set(TERM_LIST_FACETS))
     return FilterArguments(clauses, params, descriptions)
 
 
