@@ -24,8 +24,11 @@ class _StagePipeline:
     def spider(self):
         return self.crawler.spider
 
-    def mark_all(self, item: PageItem, status: str, reason: str, published: str | None = None):
+    def mark_all(self, item: PageItem, status: str, reason: str, published: str | None = None,
+                 skip: str = ""):
         for url in item.aliases:
+            if url == skip:
+                continue
             mark_seen(self.spider.db, url, item.source_id, status, reason,
                       published=published, http_status=item.http_status)
 
@@ -91,7 +94,9 @@ class StorePipeline(_StagePipeline):
         result = save_article(self.spider.db, art)
         status = "duplicate" if result.status == "duplicate" else "article"
         reason = f"same text as article {result.article_id}" if status == "duplicate" else ""
-        self.mark_all(item, status, reason, art["published"])
+        # save_article has already marked the canonical URL itself.
+        self.mark_all(item, status, reason, art["published"],
+                      skip=art["url"] if status == "article" else "")
         self.spider.ledger.count(item.source_id, self.STATUS_COUNTER[result.status])
         self.spider.ledger.emit({"event": "article", "source": item.source_id,
                                  "status": result.status, "url": art["url"],

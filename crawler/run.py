@@ -85,6 +85,8 @@ def crawl(
     chosen = select_sources(load_sources(sources_path), source_ids)
     open_db(db_path).conn.close()  # create and migrate once, before the subprocess
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    if not chosen:
+        return CrawlReport(run_id, [], 0, 0.0)
     log_path = log_path or Path(tempfile.mkstemp(prefix="crawl-", suffix=".log")[1])
     settings = _time_limited(dict(settings or {}), timeout_s)
     command = [sys.executable, "-m", "crawler.process", "--sources", str(sources_path),
