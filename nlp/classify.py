@@ -733,6 +733,20 @@ def train(corpus_dir: Path = CORPUS_DIR, out_dir: Path = MODEL_DIR, *,
                        sidecar["thresholds"], sidecar["cross_validated_metrics"], files)
 
 
+def format_train(report: TrainReport) -> str:
+    """What `pipeline.py train` prints: model version, data, thresholds, out-of-fold metrics."""
+    lines = [f"model {report.model_version} -> {report.model_dir}",
+             f"trained on {report.examples} texts ({report.relevant} relevant, "
+             f"{report.reviewed} from staff reviews); data sha256 {report.data_sha256[:16]}...",
+             "out-of-fold metrics (thresholds chosen on the same folds, so a little optimistic; "
+             "run evaluate-classifier for held-out figures):"]
+    lines += [f"  {k:<36} {v:.3f}" for k, v in report.metrics.items()]
+    for task, thresholds in report.thresholds.items():
+        lines.append(f"thresholds {task}: " + ", ".join(f"{k} {v:.2f}"
+                                                        for k, v in thresholds.items()))
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------- evaluate
 
 

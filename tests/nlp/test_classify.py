@@ -21,7 +21,9 @@ from nlp.classify import (
     Example,
     ModelConfig,
     ModelError,
+    TrainReport,
     best_threshold,
+    format_train,
     load_classifiers,
     load_corpus,
     parse_example,
@@ -166,12 +168,23 @@ FAST = ModelConfig(inner_folds=3)
 
 
 @pytest.fixture(scope="module")
-def small_model(tmp_path_factory) -> Path:
+def small_training(tmp_path_factory) -> TrainReport:
     tmp = tmp_path_factory.mktemp("clf")
-    out = tmp / "model"
-    report = train(small_corpus(tmp), out, config=FAST)
-    assert report.examples == 60 and report.model_version.startswith("clf-")
-    return out
+    return train(small_corpus(tmp), tmp / "model", config=FAST)
+
+
+@pytest.fixture(scope="module")
+def small_model(small_training) -> Path:
+    return small_training.model_dir
+
+
+def test_train_report_says_what_was_trained(small_training):
+    assert small_training.examples == 60 and small_training.relevant == 30
+    assert small_training.reviewed == 0
+    assert small_training.model_version.startswith("clf-")
+    text = format_train(small_training)
+    assert small_training.model_version in text and "relevance_f1" in text
+    assert "thresholds practice_type: coprogrammazione" in text
 
 
 def test_model_file_holds_no_untrusted_types(small_model):
