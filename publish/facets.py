@@ -10,6 +10,7 @@ with Datasette's own `regioni__arraycontains=...`.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from datasette.database import QueryInterrupted
@@ -203,18 +204,19 @@ class TermFacet(Facet):
         return results, timed_out
 
     async def _whole_table_counts(self, facets: list[str], size: int):
-        """Every article: one narrow index range per facet."""
-        counts, timed_out = {}, []
-        for facet in facets:
+        """Every article: one narrow index range per facet, queried concurrently."""
+        async def count(facet: str):
             try:
                 rows = await self.ds.execute(
                     self.database, whole_table_facet_sql(size + 1), {"term_facet": facet},
                     truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"))
             except QueryInterrupted:
-                timed_out.append(facet)
-                continue
-            counts[facet] = [(row["value"], row["count"]) for row in rows.rows]
-        return counts, timed_out
+                return facet, None
+            return facet, [(row["value"], row["count"]) for row in rows.rows]
+
+        found = await asyncio.gather(*(count(facet) for facet in facets))
+        return ({facet: values for facet, values in found if values is not None},
+                [facet for facet, values in found if values is None])
 
     async def _selection_counts(self, facets: list[str], size: int, rowids_sql: str,
                                 params: dict):

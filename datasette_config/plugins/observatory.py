@@ -42,7 +42,12 @@ _ORG_ID = re.compile(r"^[^\s/]{1,200}$")
 
 
 def _config(datasette) -> dict:
-    return datasette.plugin_config("observatory") or {}
+    # Read once per instance: render_cell runs for every cell of every page.
+    config = getattr(datasette, "_observatory_config", None)
+    if config is None:
+        config = datasette.plugin_config("observatory") or {}
+        datasette._observatory_config = config
+    return config
 
 
 def is_staff(actor: dict | None) -> bool:
