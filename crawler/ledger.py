@@ -23,9 +23,6 @@ KIND_TEXT = {
     "blocked_scheme": "non-HTTP link refused", "redirect_loop": "too many redirects",
     "budget_exceeded": "request budget reached", "time_limit": "time limit reached",
 }
-COUNTERS = ("requests", "responses_304", "article_pages", "new_articles", "updated",
-            "unchanged", "duplicates", "filtered", "not_articles", "skipped_seen", "disallowed")
-
 
 @dataclass
 class SourceTally:

@@ -116,6 +116,9 @@ def test_errors_are_reported_per_source_by_kind(two_runs):
     assert by_id["spento"].status == "failed"
     assert "connection_refused" in by_id["spento"].message
     assert two_runs.first.returncode == 0
+    totals = two_runs.first.totals()
+    assert totals["new_articles"] == sum(s.new_articles for s in two_runs.first.sources) >= 14
+    assert not two_runs.first.ok  # the dead and the broken source failed
 
 
 def test_second_run_downloads_entry_documents_but_not_known_articles(two_runs, test_sites, db):
