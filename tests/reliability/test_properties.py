@@ -1,0 +1,207 @@
+"""Property-based tests (hypothesis) for the parsers that read untrusted input: amounts, dates,
+URL canonicalisation and the source registry. Each property holds for any input hypothesis can
+find, including arbitrary Unicode text."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler.dates import find_dates, parse_machine_date, published_in_text
+from crawler.sources import SOURCE_KEYS, SourceError, check_sources, load_sources
+from crawler.urls import canonicalize
+
+amounts = pytest.importorskip("nlp.amounts", reason="nlp/amounts.py not present")
+
+PROPS = settings(max_examples=150, deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+          "settembre", "ottobre", "novembre", "dicembre")
+REFERENCE = date(2026, 11, 22)
+
+
+def italian_number(n: int) -> str:
+    """1250000 -> '1.250.000'."""
+    return f"{n:,}".replace(",", ".")
+
+
+# ---------------------------------------------------------------- amounts
+
+
+@PROPS
+@given(st.text(max_size=400))
+def test_amounts_never_fail_and_spans_are_exact(text: str):
+    found = amounts.find_amounts(text)
+    last_end = 0
+    for m in found:
+        assert last_end <= m.start < m.end <= len(text)
+        assert text[m.start:m.end] == m.text
+        assert m.kind in ("money", "percent")
+        assert math.isfinite(m.value) and m.value >= 0
+        last_end = m.end
+
+
+@PROPS
+@given(st.integers(min_value=1, max_value=10**10), st.sampled_from(["euro", "€", "di euro"]))
+def test_written_money_reads_back_as_its_value(n: int, currency: str):
+    figure = italian_number(n)
+    text = f"Il contributo assegnato è di {figure} {currency} per il progetto."
+    found = [m for m in amounts.find_amounts(text) if m.kind == "money"]
+    assert [m.value for m in found] == [n]
+    assert found[0].text.startswith(figure)
+
+
+@PROPS
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=99))
+def test_italian_digits_with_cents(n: int, cents: int):
+    assert amounts.parse_digits(f"{italian_number(n)},{cents:02d}") == pytest.approx(
+        n + cents / 100)
+
+
+@PROPS
+@given(st.integers(min_value=0, max_value=100), st.sampled_from(["%", " per cento"]))
+def test_percentages_read_back(k: int, sign: str):
+    found = amounts.find_amounts(f"La quota sale al {k}{sign} del totale.")
+    assert [(m.kind, m.value) for m in found] == [("percent", k)]
+
+
+# ---------------------------------------------------------------- dates
+
+past_days = st.dates(min_value=date(1990, 1, 1), max_value=REFERENCE)
+
+
+@PROPS
+@given(st.text(max_size=300))
+def test_dates_in_any_text_never_fail_and_never_lie_in_the_future(text: str):
+    for mention in find_dates(text, REFERENCE):
+        assert mention.day <= REFERENCE
+        assert 0 <= mention.start < mention.end <= len(text)
+    day = parse_machine_date(text)
+    assert day is None or isinstance(day, date)
+
+
+@PROPS
+@given(past_days)
+def test_italian_publication_dates_read_back(day: date):
+    text = f"Lecco. Pubblicato il {day.day} {MONTHS[day.month - 1]} {day.year} - Redazione"
+    assert published_in_text(text, REFERENCE, allow_plain=False) == day
+    numeric = f"Pubblicato il {day.day:02d}/{day.month:02d}/{day.year}"
+    assert published_in_text(numeric, REFERENCE, allow_plain=False) == day
+
+
+@PROPS
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
+       st.integers(min_value=-11, max_value=12))
+def test_machine_dates_keep_their_own_local_day(moment: datetime, offset_hours: int):
+    aware = moment.replace(tzinfo=timezone(timedelta(hours=offset_hours)))
+    assert parse_machine_date(aware.isoformat()) == aware.date()
+    assert parse_machine_date(format_datetime(aware)) == aware.date()
+
+
+@PROPS
+@given(st.dates(min_value=REFERENCE + timedelta(days=1), max_value=date(2100, 1, 1)))
+def test_future_dates_in_text_are_dropped(day: date):
+    text = f"Pubblicato il {day.day} {MONTHS[day.month - 1]} {day.year}"
+    assert published_in_text(text, REFERENCE, allow_plain=True) is None
+
+
+# ---------------------------------------------------------------- URLs
+
+labels = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10)
+hosts = st.lists(labels, min_size=2, max_size=4).map(".".join)
+segments = st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.~àè", min_size=1,
+                            max_size=12).filter(lambda s: s not in (".", "..")), max_size=4)
+params = st.lists(st.tuples(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6)
+                            .filter(lambda k: not k.startswith(("utm", "ref", "share"))),
+                            st.text("abcdefghijklmnopqrstuvwxyz0123456789", max_size=6)),
+                  max_size=4, unique_by=lambda kv: kv[0])
+
+
+def _url(scheme: str, host: str, path: list[str], query: list[tuple[str, str]],
+         fragment: str = "") -> str:
+    q = "&".join(f"{k}={v}" for k, v in query)
+    return f"{scheme}://{host}/{'/'.join(path)}" + (f"?{q}" if q else "") + (
+        f"#{fragment}" if fragment else "")
+
+
+@PROPS
+@given(hosts, segments, params)
+def test_canonical_urls_are_stable_and_ignore_cosmetic_differences(host, path, query):
+    plain = canonicalize(_url("https", host, path, query))
+    assert canonicalize(plain) == plain
+    variants = [
+        _url("http", host.upper(), path, list(reversed(query)), "commenti"),
+        _url("https", host + ":443", path, query + [("utm_source", "newsletter")]),
+        _url("https", host, path, query) + ("/" if path and not query else ""),
+        _url("http", host + ":80", path, [("fbclid", "x1"), *query]),
+    ]
+    for variant in variants:
+        assert canonicalize(variant) == plain, variant
+
+
+@PROPS
+@given(st.text(max_size=200))
+def test_canonicalize_never_fails_on_any_text(text: str):
+    out = canonicalize(text)
+    assert isinstance(out, str)
+    if out.startswith(("http://", "https://")):
+        assert canonicalize(out) == out
+
+
+# ---------------------------------------------------------------- source registry
+
+slugs = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12).filter(
+    lambda s: s[0].isalnum())
+names = st.text("abcdefghijklmnopqrstuvwxyz ABCDEFàèìòù'", min_size=1, max_size=30)
+
+
+def _toml_source(sid: str, name: str, domain: str, extra: str = "") -> str:
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return (f'[[source]]\nid = "{sid}"\nname = "{escaped}"\nkind = "portal"\n'
+            f'feeds = ["https://www.{domain}/feed/"]\nallowed_domains = ["{domain}"]\n{extra}')
+
+
+@PROPS
+@given(st.lists(st.tuples(slugs, names, hosts), min_size=1, max_size=5,
+                unique_by=lambda t: t[0]))
+def test_valid_registries_load_back_field_for_field(tmp_path: Path, entries):
+    path = tmp_path / "sources.toml"
+    path.write_text("\n".join(_toml_source(*e) for e in entries), encoding="utf-8")
+    loaded = load_sources(path)
+    assert [(s.id, s.name, s.allowed_domains) for s in loaded] == [
+        (sid, name, (domain,)) for sid, name, domain in entries]
+    assert [s.feeds for s in loaded] == [(f"https://www.{d}/feed/",) for _, _, d in entries]
+
+
+@PROPS
+@given(slugs, labels.filter(lambda k: k not in SOURCE_KEYS))
+def test_unknown_keys_are_named_with_their_source(tmp_path: Path, sid: str, key: str):
+    path = tmp_path / "sources.toml"
+    path.write_text(_toml_source(sid, "Fonte", "esempio.it", f'{key} = "x"\n'),
+                    encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        load_sources(path)
+    assert f"source {sid!r}, key {key!r}: unknown key" in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+@PROPS
+@given(st.text(max_size=300) | st.binary(max_size=300))
+def test_any_file_content_gives_problems_not_exceptions(tmp_path: Path, content):
+    path = tmp_path / "sources.toml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    problems = check_sources(path)
+    assert isinstance(problems, list)
+    if problems:
+        with pytest.raises(SourceError):
+            load_sources(path)
+
