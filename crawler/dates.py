@@ -46,7 +46,7 @@ def _text_date_regex() -> re.Pattern:
     months = "|".join(sorted(_month_table(), key=len, reverse=True))
     return re.compile(
         rf"(?:\b(?P<wd>{weekdays})\b,?\s+)?\b(?P<d>[0-3]?\d)(?:°|º)?\s+"
-        rf"(?P<m>{months})\b\.?(?:\s+(?P<y>(?:19|20)\d\d)\b)?"
+        rf"(?P<m>{months})\b\.?(?:\s+(?P<y>\d{{4}})\b)?"
         r"|\b(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)?\d\d)\b"
         r"|\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)\b",
         re.IGNORECASE,
