@@ -79,12 +79,23 @@ TERM_ARG = "_term_"
 
 @dataclass(frozen=True)
 class TermTable:
-    column: str  # the column of the table or view that holds the article rowid
+    column: str  # what filters compare with article_terms.article_rowid (rowid or a column)
     all_articles: bool  # one row per article, all articles: unfiltered counts need no join
+    article_id: str | None = None  # a column with the article id, when the page's SQL
+    # cannot select `column` (the articles table itself: its SQL does not select rowid)
+
+    def rowids_of(self, sql: str) -> str:
+        """SQL for the article rowids of the rows `sql` selects."""
+        if self.article_id:
+            key = escape_sqlite(self.article_id)
+            return f"select rowid as article_rowid from articles where id in " \
+                   f"(select {key} from ({sql}))"
+        return f"select {escape_sqlite(self.column)} as article_rowid from ({sql})"
 
 
 def term_tables(config: dict) -> dict[str, TermTable]:
-    return {name: TermTable(spec["column"], bool(spec.get("all_articles")))
+    return {name: TermTable(spec["column"], bool(spec.get("all_articles")),
+                            spec.get("article_id"))
             for name, spec in (config.get("term_tables") or {}).items()}
 
 
@@ -257,8 +268,7 @@ class TermFacet(Facet):
                 return None, {}
             if selection is not None:
                 return selection_sql(selection, fts_table or "")
-        return (f"select {escape_sqlite(table.column)} as article_rowid from ({self.sql})",
-                dict(self.params or {}))
+        return table.rowids_of(self.sql), dict(self.params or {})
 
     def _value(self, facet: str, value, count: int, labels: dict[str, str]) -> dict:
         value = str(value)

@@ -382,3 +382,18 @@ def test_fast_term_facets_equal_the_facets_of_the_page_sql(ds, selection):
         assert fast[name]["results"] and (
             [(v["value"], v["count"]) for v in fast[name]["results"]]
             == [(v["value"], v["count"]) for v in slow[name]["results"]]), name
+
+
+@pytest.mark.parametrize("path, column", [
+    ("/osservatorio/articles.json?source_id=vita", "regioni"),
+    ("/osservatorio/map_places.json?regione=Lombardia", "practice_types"),
+])
+def test_term_facets_through_the_page_sql_count_the_selected_articles(ds, staff, path, column):
+    data = get(ds, f"{path}&_shape=objects&_size=max&_facet_term={column}", staff).json()
+    articles = {row.get("article_id") or row["id"]: row[column] for row in data["rows"]}
+    expected: dict[str, int] = {}
+    for values in articles.values():
+        for value in json.loads(values):
+            expected[value] = expected.get(value, 0) + 1
+    counts = {v["value"]: v["count"] for v in data["facet_results"][column]["results"]}
+    assert counts and counts == expected
