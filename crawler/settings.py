@@ -17,6 +17,8 @@ USER_AGENT = os.environ.get("OBSERVATORY_USER_AGENT") or DEFAULT_USER_AGENT
 
 # Politeness.
 ROBOTSTXT_OBEY = True
+# robots.txt Crawl-delay is honoured (crawler.middlewares.CrawlDelayMiddleware) up to this.
+ROBOTSTXT_CRAWL_DELAY_MAX = 30.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
@@ -48,6 +50,7 @@ DUPEFILTER_DEBUG = False
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.AddressGuardMiddleware": 60,
+    "crawler.middlewares.CrawlDelayMiddleware": 110,
     "crawler.middlewares.RetryBackoffMiddleware": 560,
     "crawler.safety.RetryAfterMiddleware": 580,
     "crawler.safety.BodyCheckMiddleware": 585,

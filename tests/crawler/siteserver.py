@@ -29,6 +29,7 @@ class Hit:
     status: int
     user_agent: str
     conditional: bool
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

@@ -238,3 +238,31 @@ def test_user_agent_comes_from_the_environment(monkeypatch):
                           "print(settings.USER_AGENT)"], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "ProvaBot/1.0 (+mailto:redazione@example.org)"
+
+
+def test_robots_crawl_delay_spaces_requests(tmp_path):
+    from crawler.run import crawl
+    from tests.crawler.conftest import FAST_SETTINGS
+    from tests.crawler.siteserver import LocalSite, Resource
+
+    site = LocalSite({}).start()
+    try:
+        body = "<p>" + "Il Comune e le associazioni firmano un patto di collaborazione. " * 12
+        items = ""
+        for n in range(4):
+            site.routes[f"/a/{n}"] = Resource(f"<html><body><article><h1>Notizia {n}</h1>{body}"
+                                              f"numero {n}</p></article></body></html>".encode())
+            items += f"<item><title>{n}</title><link>{site.base}/a/{n}</link></item>"
+        site.routes["/feed/"] = Resource(f"<rss><channel><title>x</title>{items}</channel>"
+                                         "</rss>".encode(), "application/rss+xml")
+        site.routes["/robots.txt"] = Resource(b"User-agent: *\nCrawl-delay: 1\n", "text/plain")
+        sources = tmp_path / "s.toml"
+        sources.write_text(f'[[source]]\nid = "lenta"\nname = "Lenta"\nkind = "portal"\n'
+                           f'feeds = ["{site.base}/feed/"]\nallowed_domains = ["127.0.0.1"]\n')
+        report = crawl(sources, tmp_path / "o.db", settings=FAST_SETTINGS, timeout_s=60)
+    finally:
+        site.stop()
+    assert report.sources[0].new_articles == 4
+    times = [hit.at for hit in site.log if hit.path.startswith("/a/")]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(gaps) == 3 and min(gaps) >= 0.9
