@@ -251,6 +251,9 @@ async def load_organisation_extras(db, org_id: str, network_sql: str, names: dic
     forms = await _rows(db, """
         SELECT text, count(*) AS n FROM mentions WHERE org_id = ?
         GROUP BY text ORDER BY n DESC, text LIMIT 30""", [org_id])
+    aliases = await _rows(db, """
+        SELECT DISTINCT alias FROM org_aliases WHERE org_id = ? AND alias IS NOT NULL
+        ORDER BY alias LIMIT 30""", [org_id])
     months = await _rows(db, """
         SELECT a.month, count(DISTINCT a.id) AS n FROM mentions m
         JOIN articles a ON a.id = m.article_id
@@ -266,6 +269,8 @@ async def load_organisation_extras(db, org_id: str, network_sql: str, names: dic
     return {
         "org": org,
         "org_forms": forms,
+        "org_aliases": [a["alias"] for a in aliases
+                        if a["alias"] not in {f["text"] for f in forms}],
         "org_months": month_bars([(r["month"], r["n"]) for r in months]),
         "org_articles": recent,
         "org_network": network,

@@ -397,3 +397,33 @@ def test_term_facets_through_the_page_sql_count_the_selected_articles(ds, staff,
             expected[value] = expected.get(value, 0) + 1
     counts = {v["value"]: v["count"] for v in data["facet_results"][column]["results"]}
     assert counts and counts == expected
+
+
+def test_organisation_page_lists_aliases_merged_by_staff(tmp_path, staff_env):
+    sample = build_sample_db(tmp_path / "alias.db", n_positive=2, n_negative=0)
+    writer = sqlite3.connect(sample.path)
+    writer.execute("INSERT INTO org_aliases (alias_key, org_id, alias, origin) "
+                   "VALUES ('comune-bg', 'comune-di-bergamo', 'Città di Bergamo', 'staff')")
+    writer.commit()
+    writer.close()
+    page = get(make_datasette(sample.path), "/osservatorio/organisations/comune-di-bergamo").text
+    assert "Altri nomi registrati: Città di Bergamo" in page
+
+
+def test_private_instance_treats_every_visitor_as_staff(sample_db):
+    instance = make_datasette(sample_db.path, public=False)
+    assert get(instance, "/osservatorio/articles.json").status_code == 200
+    page = get(instance, f"/osservatorio/articles/{sample_db.ids['first_positive']}").text
+    assert SECRET_SENTENCE in page
+
+
+def test_tile_server_and_public_url_come_from_the_environment(sample_db, monkeypatch):
+    monkeypatch.setenv("OBS_MAP_TILE_URL", "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png")
+    monkeypatch.setenv("OBS_PUBLIC_URL", "https://osservatorio.example.org")
+    instance = make_datasette(sample_db.path)
+    assert "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png" in get(instance,
+                                                             "/osservatorio/map_places").text
+    feed = ET.fromstring(get(instance, "/osservatorio/feed_pertinenti.atom").content)
+    links = [e.find(f"{ATOM}link").get("href") for e in feed.findall(f"{ATOM}entry")]
+    assert links and all(link.startswith("https://osservatorio.example.org/osservatorio/articles/")
+                         for link in links)
