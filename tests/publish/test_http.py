@@ -427,3 +427,18 @@ def test_tile_server_and_public_url_come_from_the_environment(sample_db, monkeyp
     links = [e.find(f"{ATOM}link").get("href") for e in feed.findall(f"{ATOM}entry")]
     assert links and all(link.startswith("https://osservatorio.example.org/osservatorio/articles/")
                          for link in links)
+
+
+def test_a_row_page_of_every_public_table_answers(ds):
+    from datasette.utils import tilde_encode
+
+    db = ds.get_database("osservatorio")
+    tables = [t for t in public_tables() if t in run(db.table_names())]
+    assert len(tables) >= 8
+    for table in tables:
+        data = get(ds, f"/osservatorio/{table}.json?_size=1").json()
+        pk = data["primary_keys"][0]
+        value = str(data["rows"][0][data["columns"].index(pk)])
+        page = get(ds, f"/osservatorio/{table}/{tilde_encode(value)}")
+        assert page.status_code == 200, table
+        assert get(ds, f"/osservatorio/{table}/{tilde_encode(value)}.json").json()["rows"]
