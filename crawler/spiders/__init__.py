@@ -1,0 +1,1 @@
+"""Generic spiders named after the source type: feed, sitemap, listing (see base.py)."""
