@@ -219,6 +219,7 @@ def train(
         for child in ("tok2vec", "ner", "vocab", "tokenizer", "config.cfg", "meta.json"):
             _remove(out_dir / child)
         shutil.copytree(best, out_dir, dirs_exist_ok=True)
+    stamp_meta(out_dir)
     sidecar = {
         "labels": list(LABELS),
         "train_files": list(TRAIN_FILES),
@@ -233,6 +234,19 @@ def train(
     }
     (out_dir / SIDECAR_NAME).write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
     return metrics
+
+
+def stamp_meta(model_dir: Path) -> None:
+    """Name the pipeline and state its licence in spaCy's own meta.json."""
+    path = Path(model_dir) / "meta.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta.update(
+        name="observatory_ner",
+        license=MODEL_LICENCE,
+        description="ORG/LOC/PER NER for Italian welfare news, trained on KIND WN + "
+        "project domain sentences; see LICENSE.md and meta-sidecar.json",
+    )
+    path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _remove(path: Path) -> None:

@@ -33,6 +33,10 @@ if not Doc.has_extension("obs_entities"):
 
 MAX_MODEL_ORG_TOKENS = 10
 ARTICLES = frozenset({"il", "lo", "la", "l'", "l’", "i", "gli", "le"})
+LINK_WORDS = frozenset(
+    "di del della dello dei degli delle dell' dell’ d' d’ e ed per il lo la le i gli l' l’ a al "
+    "alla in con da dal dalla tra fra sul sulla".split()
+)
 
 
 def strip_article(span: Span) -> Span:
@@ -55,6 +59,10 @@ def model_org_ok(
         return False
     if len(span) == 1 and not text.isupper() and is_word(text.lower()):
         return False
+    if len(span) > 1 and text.isupper() and all(is_word(t.lower_) for t in span if t.is_alpha):
+        return False  # an upper-case headline: "DETERMINAZIONE DIRIGENZIALE"
+    if any(t.is_lower and t.is_alpha and t.lower_ not in LINK_WORDS for t in span):
+        return False  # "Federazione regionale", "PUBBLICA per l'individuazione"
     first = fold(span[0].text)
     if first in stoplist["surfaces"]:
         return False  # "PON Inclusione": a programme acronym

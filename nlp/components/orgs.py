@@ -258,16 +258,23 @@ def _head_ok(doc: Doc, i: int, head: Head, lex: OrgLexicon) -> bool:
     return head.kind == "name" and head.type in LOWER_CASE_HEAD_TYPES
 
 
+def _positions(doc: Doc, words: Iterable[str]) -> list[int]:
+    """Token indices whose lower-case form is one of `words` (a hash lookup per token)."""
+    strings = doc.vocab.strings
+    wanted = {strings.add(w) for w in words}
+    return [i for i, h in enumerate(doc.to_array("LOWER").tolist()) if h in wanted]
+
+
 def shape_spans(scan: Scanner) -> list[Span]:
     """Organisation spans opened by a head word, labelled with the head's type."""
     doc, lex = scan.doc, scan.lex
     spans: list[Span] = []
-    lowers = [t.lower_ for t in doc]
-    i = 0
-    while i < len(doc):
-        match = lex.head_match(lowers[i : i + 8])
+    done = 0
+    for i in _positions(doc, lex.heads_by_first):
+        if i < done:
+            continue
+        match = lex.head_match([t.lower_ for t in doc[i : i + 8]])
         if match is None or not _head_ok(doc, i, match[0], lex):
-            i += 1
             continue
         head, n_tokens = match
         j = i + n_tokens
@@ -279,10 +286,9 @@ def shape_spans(scan: Scanner) -> list[Span]:
         else:
             end = scan.tail_name(j)
         if end is None or end <= j:
-            i += 1
             continue
         spans.append(Span(doc, i, end, label=head.type))
-        i = end
+        done = end
     return spans
 
 
@@ -301,8 +307,10 @@ def legal_form_spans(scan: Scanner) -> list[Span]:
     """Names followed by a legal form: 'Il Sorriso Onlus', 'Alfa Servizi S.r.l.', 'La Rete
     Società Cooperativa Sociale' (the name runs back over capitalised words and connectors)."""
     doc, spans = scan.doc, []
-    for i in range(1, len(doc)):
-        if not scan.is_name(i - 1) or doc[i - 1].is_digit:
+    first_words = {w for form in scan.words("trailing_legal_forms")
+                   for w in (form.split()[0], form.split()[0].rstrip("."))}  # "S.r.l" + "."
+    for i in _positions(doc, first_words):
+        if i == 0 or not scan.is_name(i - 1) or doc[i - 1].is_digit:
             continue
         form = _legal_form_at(scan, i)
         if form is None:
@@ -328,7 +336,8 @@ def acronym_place_spans(scan: Scanner, known_tokens: set[int]) -> list[Span]:
     """Unknown acronyms followed by a place: 'ANGSA Sicilia', 'AVO Siena', 'CAI Vallo di Diano'."""
     spans = []
     stoplist = set(scan.words("not_org_acronyms"))
-    for tok in scan.doc:
+    upper = scan.doc.to_array("IS_UPPER").tolist()
+    for tok in (scan.doc[i] for i, flag in enumerate(upper) if flag):
         if tok.i in known_tokens or not is_acronym(tok) or tok.text in stoplist:
             continue
         if scan.starts_head(tok.i) or scan.gaz.lookup(tok.text):
@@ -361,7 +370,10 @@ def defined_acronyms(doc: Doc, orgs: list[Span]) -> list[Span]:
         if is_acronym(org[0]) and len(org) > 1:
             targets.setdefault(first, org)
     spans = []
-    for tok in doc if targets else ():
+    strings = doc.vocab.strings
+    wanted = {strings.add(t) for t in targets}
+    orths = doc.to_array("ORTH").tolist() if targets else []
+    for tok in (doc[i] for i, h in enumerate(orths) if h in wanted):
         target = targets.get(tok.text)
         before = doc[tok.i - 1].lower_ if tok.i > 0 else ""
         if before not in SINGULAR_DETERMINERS and not (target is not None and before == "("):

@@ -19,11 +19,14 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "entities_eval
 
 # (split, metric) -> floor. Metrics: span F1 per type, money F1 with the right value,
 # place normalisation accuracy, organisation type accuracy.
+# Measured with the shipped model (rules + nlp/models/ner): dev orgs 0.950, places 0.947,
+# money 1.000, percent 1.000, place norm 0.990, org type 0.964; test (held out) orgs 0.893,
+# places 0.877, money 0.933, percent 1.000, place norm 0.992, org type 0.942.
 FLOORS = {
-    "dev": {"organisations": 0.90, "places": 0.92, "money_valued": 0.97, "percent": 0.97,
-            "place_norm": 0.95, "org_type": 0.93},
-    "test": {"organisations": 0.83, "places": 0.87, "money_valued": 0.90, "percent": 0.95,
-             "place_norm": 0.95, "org_type": 0.93},
+    "dev": {"organisations": 0.93, "places": 0.93, "money_valued": 0.98, "percent": 0.98,
+            "place_norm": 0.97, "org_type": 0.94},
+    "test": {"organisations": 0.87, "places": 0.85, "money_valued": 0.91, "percent": 0.97,
+             "place_norm": 0.97, "org_type": 0.92},
 }
 
 
