@@ -83,6 +83,7 @@ class TermTable:
     all_articles: bool  # one row per article, all articles: unfiltered counts need no join
     article_id: str | None = None  # a column with the article id, when the page's SQL
     # cannot select `column` (the articles table itself: its SQL does not select rowid)
+    filter_by_scan: bool = False  # see term_filter_clauses
 
     def rowids_of(self, sql: str) -> str:
         """SQL for the article rowids of the rows `sql` selects."""
@@ -95,20 +96,27 @@ class TermTable:
 
 def term_tables(config: dict) -> dict[str, TermTable]:
     return {name: TermTable(spec["column"], bool(spec.get("all_articles")),
-                            spec.get("article_id"))
+                            spec.get("article_id"), bool(spec.get("filter_by_scan")))
             for name, spec in (config.get("term_tables") or {}).items()}
 
 
 def term_filter_clauses(args: list[tuple[str, str]], column: str, facets: set[str],
-                        list_facets: set[str]) -> tuple[list[str], dict, list[str]]:
-    """Where clauses, params and descriptions for `_term_<facet>=value` arguments."""
+                        list_facets: set[str], *,
+                        by_scan: bool = False) -> tuple[list[str], dict, list[str]]:
+    """Where clauses, params and descriptions for `_term_<facet>=value` arguments.
+
+    `by_scan` prefixes the column with a unary +, so SQLite does not look the table's rows up
+    one by one for each selected rowid (slow for large selections of wide rows) but walks the
+    index of the page's order and stops after one page; right for a table whose sort column
+    is indexed, wrong for a view that must be computed whole."""
     clauses, params, descriptions = [], {}, []
     for key, value in args:
         facet = key[len(TERM_ARG):] if key.startswith(TERM_ARG) else None
         if facet not in facets:
             continue
         n = len(clauses)
-        clauses.append(f"{escape_sqlite(column)} in (select article_rowid from article_terms "
+        clauses.append(f"{'+' if by_scan else ''}{escape_sqlite(column)} in (select "
+                       f"article_rowid from article_terms "
                        f"where facet = :term_f{n} and value = :term_v{n})")
         params.update({f"term_f{n}": facet, f"term_v{n}": value})
         verb = "contiene" if facet in list_facets else "="

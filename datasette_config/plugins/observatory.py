@@ -185,8 +185,9 @@ def filters_from_request(request, database, table, datasette):
     if spec is None:
         return None
     pairs = [(key, value) for key in request.args.keys() for value in request.args.getlist(key)]
-    clauses, params, descriptions = term_filter_clauses(pairs, spec.column, set(TERM_FACETS),
-                                                        set(TERM_LIST_FACETS))
+    clauses, params, descriptions = term_filter_clauses(
+        pairs, spec.column, set(TERM_FACETS), set(TERM_LIST_FACETS),
+        by_scan=spec.filter_by_scan)
     return FilterArguments(clauses, params, descriptions)
 
 

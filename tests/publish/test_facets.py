@@ -52,3 +52,10 @@ def test_top_values_per_facet_by_count_then_value():
             ("month", "2026-01", 1)]
     assert top_values(rows, ["regioni", "month", "year"], 2) == {
         "regioni": [("Molise", 9), ("Abruzzo", 3)], "month": [("2026-01", 1)], "year": []}
+
+
+def test_filter_by_scan_disables_the_rowid_lookup():
+    plain, _, _ = term_filter_clauses([("_term_month", "2026-11")], "rowid", FACETS, set())
+    scan, _, _ = term_filter_clauses([("_term_month", "2026-11")], "rowid", FACETS, set(),
+                                     by_scan=True)
+    assert plain[0].startswith("rowid in (") and scan[0].startswith("+rowid in (")
