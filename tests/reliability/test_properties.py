@@ -19,7 +19,7 @@ from crawler.urls import canonicalize
 
 amounts = pytest.importorskip("nlp.amounts", reason="nlp/amounts.py not present")
 
-PROPS = settings(max_examples=150, deadline=None,
+PROPS = settings(max_examples=150, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture])
 MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
           "settembre", "ottobre", "novembre", "dicembre")
@@ -115,6 +115,8 @@ def test_future_dates_in_text_are_dropped(day: date):
 
 labels = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10)
 hosts = st.lists(labels, min_size=2, max_size=4).map(".".join)
+# Names, not IP literals: an IP host keeps its scheme (no certificate makes https a copy).
+names_only = hosts.filter(lambda h: not all(part.isdigit() for part in h.split(".")))
 segments = st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.~àè", min_size=1,
                             max_size=12).filter(lambda s: s not in (".", "..")), max_size=4)
 params = st.lists(st.tuples(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6)
@@ -131,7 +133,7 @@ def _url(scheme: str, host: str, path: list[str], query: list[tuple[str, str]],
 
 
 @PROPS
-@given(hosts, segments, params)
+@given(names_only, segments, params)
 def test_canonical_urls_are_stable_and_ignore_cosmetic_differences(host, path, query):
     plain = canonicalize(_url("https", host, path, query))
     assert canonicalize(plain) == plain
@@ -143,6 +145,14 @@ def test_canonical_urls_are_stable_and_ignore_cosmetic_differences(host, path, q
     ]
     for variant in variants:
         assert canonicalize(variant) == plain, variant
+
+
+@PROPS
+@given(st.ip_addresses(v=4).map(str), segments)
+def test_ip_hosts_keep_their_scheme(ip: str, path: list[str]):
+    for scheme in ("http", "https"):
+        url = canonicalize(_url(scheme, ip, path, []))
+        assert url.startswith(f"{scheme}://{ip}") and canonicalize(url) == url
 
 
 @PROPS
