@@ -1,11 +1,14 @@
-"""A facet for JSON-array columns that stays fast on a large table.
+"""Facets and filters that stay fast on a database of hundreds of thousands of articles.
 
-Datasette 0.65's `_facet_array` de-duplicates by selecting `distinct j.value, inner.*`, which
-reads every column of every row (the full text included) and takes seconds on 200,000 articles.
-The store writes the facet columns as sorted arrays of unique values, so counting
-`json_each` items per row is exact and lets SQLite read only the columns it needs.
-Used as `_facet_list=regioni` (or `{list: regioni}` in metadata); the values it offers filter
-with Datasette's own `regioni__arraycontains=...`.
+Datasette 0.65's `_facet_array` de-duplicates by selecting `distinct j.value, inner.*`, and its
+`col__arraycontains=` filter runs `json_each` on every row: both read every article row, full
+text included, and take seconds on 200,000 articles.
+
+- `ListFacet` (`_facet_list=col`): counts `json_each` items per row (the store writes facet
+  columns as arrays of unique values, so no de-duplication is needed); any JSON-array column.
+- `TermFacet` (`_facet_term=facet`) and the `_term_<facet>=value` filters: go through the
+  narrow `article_terms` table (store migration 005) and, when only term filters and a search
+  select the rows, never touch the articles table at all.
 """
 
 from __future__ import annotations
@@ -72,8 +75,6 @@ class ListFacet(ArrayFacet):
                 "toggle_url": self.ds.absolute_url(self.request, path)}
 
 
-# Facet and filter on the article_terms table (store migration 005): `_facet_term=regioni`
-# counts, `_term_regioni=Lombardia` filters, both through indexes of the narrow terms table.
 TERM_ARG = "_term_"
 
 
