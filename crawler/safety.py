@@ -83,6 +83,9 @@ class BudgetExceeded(Refused):
     error_kind = "budget_exceeded"
 
 
+# Refusals that a later run would repeat: the URL is not tried again.
+PERMANENT_REFUSALS = frozenset({"blocked_scheme", "blocked_address", "offsite_redirect"})
+
 # Scrapy's own IgnoreRequest messages -> error kinds (the rest keep the exception's name).
 IGNORE_KINDS = (("robots.txt", "disallowed"), ("DOWNLOAD_MAXSIZE", "too_large"),
                 ("max redirections", "redirect_loop"))

@@ -35,7 +35,7 @@ from crawler.discovery import DiscoveryError, Link
 from crawler.extract import non_article_url_reason
 from crawler.items import PageItem
 from crawler.ledger import RunLedger
-from crawler.safety import ignore_kind
+from crawler.safety import PERMANENT_REFUSALS, ignore_kind
 from crawler.sources import Source, load_sources, select_sources
 from crawler.urls import canonicalize, in_domains
 from store.articles import (
@@ -50,7 +50,7 @@ from store.db import open_db
 # Seen statuses that mean: do not request this article URL again.
 FINAL_STATUSES = {"article", "duplicate", "not_article", "filtered", "disallowed"}
 # Errors that another attempt will not cure (4xx statuses are excluded by http_status).
-PERMANENT_ERRORS = {"too_large"}
+PERMANENT_ERRORS = {"too_large", *PERMANENT_REFUSALS}
 _ERROR_KINDS: tuple[tuple[type, str], ...] = (
     (DownloadTimeoutError, "timeout"), (TimeoutError, "timeout"), (TCPTimedOutError, "timeout"),
     (CannotResolveHostError, "dns"), (DNSLookupError, "dns"),
