@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -278,3 +279,12 @@ def canonicalise(
     name = strip_legal_suffixes(name, lex)
     org_kind = head.type if head is not None else (type_hint or "altro")
     return CanonicalOrg(name, slug(name), org_kind)
+
+
+def italian_word_checker() -> Callable[[str], bool]:
+    """Membership in the Italian lemma table of spacy-lookups-data (forms and lemmas)."""
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("it", ["lemma_lookup"]).get_table("lemma_lookup")
+    lemmas = {str(value) for value in table.values() if isinstance(value, str)}
+    return lambda word: word in table or word in lemmas

@@ -19,6 +19,7 @@ from nlp.canonical import (
     ORG_TYPES,
     OrgLexicon,
     canonicalise,
+    italian_word_checker,
     load_org_lexicon,
     org_type,
     slug,
@@ -69,15 +70,6 @@ def model_org_ok(
     return first not in stoplist["first_words"] and not any(
         folded.startswith(w + " ") for w in stoplist["first_words"]
     )
-
-
-def italian_word_checker() -> Callable[[str], bool]:
-    """Membership in the Italian lemma table of spacy-lookups-data (forms and lemmas)."""
-    from spacy.lookups import load_lookups
-
-    table = load_lookups("it", ["lemma_lookup"]).get_table("lemma_lookup")
-    lemmas = {str(value) for value in table.values() if isinstance(value, str)}
-    return lambda word: word in table or word in lemmas
 
 
 def _org_mention(span: Span, lex: OrgLexicon, gaz: Gazetteer) -> OrgMention:

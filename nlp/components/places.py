@@ -18,6 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from nlp.canonical import italian_word_checker
 from nlp.components.orgs import KNOWN_PREFIX, ORGS_KEY
 from nlp.places import (
     GAZETTEER_DIR,
@@ -104,6 +105,7 @@ class PlaceFinder:
         surfaces = sorted({*self.gaz.by_surface, *self.gaz.area_nouns, *written})
         self.matcher.add("PLACE", list(nlp.tokenizer.pipe(surfaces)))
         self.area_articles = set(self.gaz.context["area_articles"])
+        self.is_word = italian_word_checker()
 
     def _candidates(self, doc: Doc, ents: list[Span]) -> list[Span]:
         spans = [doc[s:e] for _, s, e in self.matcher(doc) if doc[s].text[:1].isupper()]
@@ -170,6 +172,30 @@ class PlaceFinder:
                 offset += len(part) + 1
         return hits
 
+    def _area_shapes(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """Named areas not in the gazetteer: 'Val Graveglia', 'Alto Bradano', 'Valle del
+        Belice'. The name after the prefix must be a proper noun, not an Italian word; the
+        prefix may itself be a one-word comune ('Alto')."""
+        covered = {i for s in spans if len(s) > 1 for i in range(s.start, s.end)}
+        context, areas, i = self.gaz.context, [], 0
+        while i < len(doc) - 1:
+            tok = doc[i]
+            if tok.i in covered or not tok.is_title or tok.lower_ not in context["area_prefixes"]:
+                i += 1
+                continue
+            j = i + 1 + (doc[i + 1].lower_ in context["area_connectors"])
+            if j < len(doc) and j not in covered and self._proper_noun(doc[j]):
+                areas.append(doc[i : j + 1])
+                i = j + 1
+                continue
+            i += 1
+        return areas
+
+    def _proper_noun(self, tok) -> bool:
+        if not (tok.is_title and tok.is_alpha) or tok.is_sent_start:
+            return False
+        return bool(self.gaz.lookup(tok.text)) or not self.is_word(tok.lower_)
+
     def _in_province_list(self, doc: Doc, span: Span, previous: tuple[int, Place] | None) -> bool:
         """'nelle province di Vicenza e Treviso': a list continues the previous province."""
         if previous is None or previous[1].level != "provincia":
@@ -181,6 +207,9 @@ class PlaceFinder:
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         spans = self._candidates(doc, ents)
+        areas = self._area_shapes(doc, spans)
+        in_area = {i for a in areas for i in range(a.start, a.end)}
+        spans = [s for s in spans if in_area.isdisjoint(range(s.start, s.end))]
         loc_starts = {e.start for e in ents if e.label_ == "LOC"}
         person_at = {i: e for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
         orgs = list(doc.spans.get(ORGS_KEY, []))
@@ -202,6 +231,9 @@ class PlaceFinder:
                 hits.append(PlaceHit(span.start_char, span.end_char, span.text, place,
                                      span.start in org_at))
         hits.extend(self._hyphen_parts(doc, spans, org_at, regions))
+        hits.extend(PlaceHit(a.start_char, a.end_char, a.text,
+                             Place(level="altro", name=a.text, kind="area"), a.start in org_at)
+                    for a in areas)
         hits.sort(key=lambda h: h.start)
         if clubs:
             doc.spans[ORGS_KEY] = sorted(orgs + clubs, key=lambda s: s.start)

@@ -55,6 +55,13 @@ def test_area_nouns_and_named_areas(extractor):
     ]
 
 
+def test_area_shapes_outside_the_gazetteer(extractor):
+    assert places(extractor, "Nella Val Graveglia e in Alto Bradano.") == [
+        ("Val Graveglia", "altro", "Val Graveglia"), ("Alto Bradano", "altro", "Alto Bradano")
+    ]
+    assert places(extractor, "Un corso di Alta Formazione.") == []
+
+
 def test_adjectives_streets_and_persons_are_not_places(extractor):
     text = "Il modello lecchese, in via Roma, spiegato da Mario Ferrara."
     assert places(extractor, text) == []
