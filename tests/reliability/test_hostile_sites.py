@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.reliability.hostile import Hit
 from tests.reliability.procs import Finished, has_traceback, run_measured
 from tests.reliability.scenario import HostileWeb, build_hostile_web
 
@@ -34,9 +35,15 @@ class HostileCrawl:
     run: Finished
     report: dict
     db: Path
+    first: dict[str, list[Hit]]  # requests of the first run, per site
+    second: dict[str, list[str]]  # paths requested by a second run on the same database
+    db_after_second: Path
 
     def log(self, site: str) -> list[str]:
-        return self.web.sites[site].paths()
+        return [hit.path for hit in self.first[site]]
+
+    def hits(self, site: str, path: str) -> list[Hit]:
+        return [hit for hit in self.first[site] if hit.path == path]
 
     def source(self, sid: str) -> dict:
         return next(s for s in self.report["sources"] if s["source_id"] == sid)
@@ -60,13 +67,23 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileCrawl:
     tmp = tmp_path_factory.mktemp("hostile")
     web = build_hostile_web(tmp)
     db, out = tmp / "hostile.db", tmp / "report.json"
-    run = run_measured([sys.executable, "-m", "tests.reliability.crawl_driver", str(web.sources),
-                        str(db), json.dumps(SETTINGS), str(out)], timeout_s=240, tmp=tmp)
+    command = [sys.executable, "-m", "tests.reliability.crawl_driver", str(web.sources), str(db),
+               json.dumps(SETTINGS), str(out)]
+    run = run_measured(command, timeout_s=240, tmp=tmp)
     print(f"hostile crawl: exit {run.returncode}, {run.duration_s} s, "
           f"peak RSS {run.peak_rss_mb:.0f} MB")
     assert run.returncode == 0, run.output
     report = json.loads(out.read_text(encoding="utf-8"))
-    yield HostileCrawl(web, run, report, db)
+    first = {name: list(site.log) for name, site in web.sites.items()}
+    snapshot = tmp / "after-first-run.db"
+    with sqlite3.connect(db) as live, sqlite3.connect(snapshot) as copy:
+        live.backup(copy)
+    for site in web.sites.values():
+        site.log.clear()
+    again = run_measured(command, timeout_s=240, tmp=tmp)
+    assert again.returncode == 0, again.output
+    second = {name: site.paths() for name, site in web.sites.items()}
+    yield HostileCrawl(web, run, report, snapshot, first, second, db)
     web.stop()
 
 
@@ -81,12 +98,11 @@ def test_crawl_ends_by_itself_with_a_report_and_bounded_memory(hostile: HostileC
 
 
 def test_retry_after_is_honoured_and_long_waits_are_not_retried(hostile: HostileCrawl):
-    site = hostile.web.sites["retry"]
-    wait = [hit.at for hit in site.hits("/a-wait")]
+    wait = [hit.at for hit in hostile.hits("retry", "/a-wait")]
     assert len(wait) == 2 and wait[1] - wait[0] >= 1.9  # Retry-After: 2
-    assert len(site.hits("/a-date")) == 2  # an HTTP date in the past: retry at once
-    assert len(site.hits("/a-later")) == 1  # asks for an hour: not retried in this run
-    assert len(site.hits("/a-500")) == 1 + RETRY_TIMES
+    assert len(hostile.hits("retry", "/a-date")) == 2  # an HTTP date in the past: at once
+    assert len(hostile.hits("retry", "/a-later")) == 1  # asks for an hour: not in this run
+    assert len(hostile.hits("retry", "/a-500")) == 1 + RETRY_TIMES
     assert hostile.stored("retry", "/a-wait") and hostile.stored("retry", "/a-date")
     assert hostile.seen("retry", "/a-later") == ("error", "http_503")
     assert hostile.source("retry")["errors_by_kind"] == {"http_503": 1, "http_500": 1}
@@ -180,3 +196,20 @@ def test_robots_disallow_is_never_requested(hostile: HostileCrawl):
 def test_no_article_is_stored_twice(hostile: HostileCrawl):
     dupes = hostile.rows("SELECT url, count(*) FROM articles GROUP BY url HAVING count(*) > 1")
     assert dupes == []
+
+
+def test_a_second_run_fetches_no_stored_article_and_still_refuses(hostile: HostileCrawl):
+    again = hostile.second
+    assert "/a-later" in again["retry"] and "/a-500" in again["retry"]  # 5xx: tried again
+    assert "/hang-head" in again["slow"]  # a timeout may be cured by time
+    for site, path in (("retry", "/a-wait"), ("slow", "/ok"), ("big", "/ok"),
+                       ("redirects", "/final"), ("robots", "/ok")):
+        assert path not in again[site], (site, path)  # stored: never fetched again
+    assert "/private/segreto" not in again["robots"]
+    assert hostile.web.outsider.paths() == []
+    with sqlite3.connect(f"file:{hostile.db_after_second}?mode=ro", uri=True) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        dupes = conn.execute("SELECT url FROM articles GROUP BY url HAVING count(*) > 1")
+        assert dupes.fetchall() == []
+        refused = conn.execute("SELECT count(*) FROM seen_urls WHERE reason LIKE 'blocked_%'")
+        assert refused.fetchone()[0] == 7
