@@ -10,6 +10,7 @@ masculine article ("il Lecco") is a sports club: it is added to the organisation
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from nlp.places import (
     resolve,
 )
 
+HYPHEN_WORD = re.compile(r"\b[A-ZÀ-Ý]\w*(?:-\w+)+")  # "Milano-Bicocca", not "co-progettazione"
 BIG_COMUNE = 50_000  # population above which a comune inside a listed name is a place
 
 if not Doc.has_extension("obs_places"):
@@ -106,6 +108,7 @@ class PlaceFinder:
         self.matcher.add("PLACE", list(nlp.tokenizer.pipe(surfaces)))
         self.area_articles = set(self.gaz.context["area_articles"])
         self.is_word = italian_word_checker()
+        self.prefix_hashes = {nlp.vocab.strings.add(w) for w in self.gaz.context["area_prefixes"]}
 
     def _candidates(self, doc: Doc, ents: list[Span]) -> list[Span]:
         spans = [doc[s:e] for _, s, e in self.matcher(doc) if doc[s].text[:1].isupper()]
@@ -157,8 +160,10 @@ class PlaceFinder:
         """Places joined by a hyphen in one token: 'Milano-Bicocca', 'Conversano-Monopoli'."""
         covered = {i for s in spans for i in range(s.start, s.end)}
         hits = []
-        for tok in doc:
-            if tok.i in covered or "-" not in tok.text or not tok.text[:1].isupper():
+        hyphenated = {doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                      for m in HYPHEN_WORD.finditer(doc.text)}
+        for tok in (s[0] for s in hyphenated if s is not None and len(s) == 1):
+            if tok.i in covered or not tok.text[:1].isupper():
                 continue
             offset = tok.idx
             for part in tok.text.split("-"):
@@ -177,19 +182,20 @@ class PlaceFinder:
         Belice'. The name after the prefix must be a proper noun, not an Italian word; the
         prefix may itself be a one-word comune ('Alto')."""
         covered = {i for s in spans if len(s) > 1 for i in range(s.start, s.end)}
-        context, areas, i = self.gaz.context, [], 0
-        while i < len(doc) - 1:
+        context, areas, done = self.gaz.context, [], 0
+        for i in self.prefix_positions(doc):
             tok = doc[i]
-            if tok.i in covered or not tok.is_title or tok.lower_ not in context["area_prefixes"]:
-                i += 1
+            if i < done or i in covered or not tok.is_title or i + 1 >= len(doc):
                 continue
             j = i + 1 + (doc[i + 1].lower_ in context["area_connectors"])
             if j < len(doc) and j not in covered and self._proper_noun(doc[j]):
                 areas.append(doc[i : j + 1])
-                i = j + 1
-                continue
-            i += 1
+                done = j + 1
         return areas
+
+    def prefix_positions(self, doc: Doc) -> list[int]:
+        lowers = doc.to_array("LOWER").tolist()
+        return [i for i, h in enumerate(lowers) if h in self.prefix_hashes]
 
     def _proper_noun(self, tok) -> bool:
         if not (tok.is_title and tok.is_alpha) or tok.is_sent_start:
