@@ -85,3 +85,14 @@ def test_shipped_model_sidecar_reports_kind_test_scores():
     assert (SHIPPED_MODEL / "LICENSE.md").is_file()
     size = sum(p.stat().st_size for p in SHIPPED_MODEL.rglob("*") if p.is_file())
     assert size < 15 * 1024 * 1024
+
+
+def test_shipped_pipeline_round_trips_with_the_model(tmp_path):
+    if not (SHIPPED_MODEL / "config.cfg").is_file():
+        pytest.skip("no trained model shipped in nlp/models/ner")
+    extractor = load_extractor()
+    assert extractor.nlp.pipe_names[:2] == ["tok2vec", "ner"]
+    text = "Secondo Anna Rossi, il Comune di Brescia e Legacoop Lombardia investono 2 milioni."
+    extractor.nlp.to_disk(tmp_path / "pipeline")
+    reloaded = spacy.load(tmp_path / "pipeline")
+    assert reloaded(text)._.obs_entities == extractor.nlp(text)._.obs_entities
