@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from crawler.safety import STORE_ERROR
 from store.db import utcnow
 
 # What an error kind means, for run messages a person reads.
@@ -34,11 +35,13 @@ class SourceTally:
     first_error: str = ""
 
     def status(self) -> str:
-        if self.entries_failed and not self.entries_ok:
+        if STORE_ERROR in self.errors_by_kind or (self.entries_failed and not self.entries_ok):
             return "failed"
         return "partial" if self.errors_by_kind else "ok"
 
     def message(self) -> str:
+        if STORE_ERROR in self.errors_by_kind:
+            return "the database could not be written (disk full?): the crawl stopped"
         if self.status() == "failed":
             return f"no feed, sitemap or listing page could be read: {self.first_error}"
         if self.errors_by_kind:

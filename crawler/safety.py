@@ -27,17 +27,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from ipaddress import ip_address
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.python.failure import Failure
 
 from crawler.sources import Source, load_sources, select_sources
 from crawler.urls import host_of, in_domains
@@ -82,6 +84,8 @@ class BudgetExceeded(Refused):
 
     error_kind = "budget_exceeded"
 
+
+STORE_ERROR = "store_error"
 
 # Refusals that a later run would repeat: the URL is not tried again.
 PERMANENT_REFUSALS = frozenset({"blocked_scheme", "blocked_address", "offsite_redirect"})
@@ -324,3 +328,40 @@ class BodyCheckMiddleware:
         if response.encoding.replace("-", "").lower() == "utf8" and looks_latin1(response.body):
             return response.replace(encoding="cp1252")
         return response
+
+
+class StorageGuardExtension:
+    """A database that cannot be written (full disk, I/O error) stops the crawl: the error is
+    recorded for the source ("store_error") and the spider closes, instead of downloading pages
+    it cannot keep while the run looks healthy."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.closing = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorageGuardExtension:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        return ext
+
+    def item_error(self, item: object, response: Response, spider: Spider,
+                   failure: Failure) -> None:
+        source_id = getattr(item, "source_id", None) or response.meta.get("source_id")
+        self._check(spider, failure, source_id)
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        self._check(spider, failure, response.meta.get("source_id"))
+
+    def _check(self, spider: Spider, failure: Failure, source_id: str | None) -> None:
+        if not failure.check(sqlite3.DatabaseError):
+            return
+        ledger = getattr(spider, "ledger", None)
+        if ledger is not None and source_id:
+            ledger.error(source_id, STORE_ERROR, f"database not writable: {failure.value}")
+        if not self.closing:
+            self.closing = True
+            logger.error("the database cannot be written (%s): stopping the crawl",
+                         failure.value)
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=STORE_ERROR))

@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.BodyCheckMiddleware": 585,
     "crawler.safety.RedirectGuardMiddleware": 610,
 }
+# A database that cannot be written (full disk) stops the crawl with a recorded error.
+EXTENSIONS = {"crawler.safety.StorageGuardExtension": 500}
 # Safety rules (crawler/safety.py): requests per source per run, longest Retry-After honoured.
 OBSERVATORY_MAX_REQUESTS_PER_SOURCE = 5000
 RETRY_AFTER_MAX = 120
