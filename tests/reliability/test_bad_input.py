@@ -19,7 +19,9 @@ import pytest
 from cli_support import known_errors
 from store.db import open_db
 from store.schema import MIGRATIONS
+from tests.reliability.content import article_html, rss
 from tests.reliability.dbdata import WEEK, build_db
+from tests.reliability.hostile import HostileSite, page
 from tests.reliability.procs import PIPELINE, ROOT, has_traceback
 
 GOOD_SOURCE = ('[[source]]\nid = "buona"\nname = "Fonte buona"\nkind = "portal"\n'
@@ -220,6 +222,36 @@ def test_full_disk_while_analysing_stops_with_one_message_and_a_sound_database(t
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         done = conn.execute("SELECT count(*) FROM articles WHERE analysed_at IS NOT NULL")
         assert done.fetchone()[0] < 40
+
+
+@pytest.mark.slow
+def test_full_disk_while_crawling_fails_the_run_instead_of_losing_pages(tmp_path: Path):
+    site = HostileSite("127.0.0.51").start()
+    paths = [f"/n/{i}" for i in range(25)]
+    for i, path in enumerate(paths):
+        site.routes[path] = page(article_html(f"disco-pieno-{i}" * 40, f"Notizia {i}"))
+    site.routes["/feed.xml"] = page(rss([(site.url(p), p) for p in paths]),
+                                    content_type="application/rss+xml")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nid = "pieno"\nname = "Disco pieno"\nkind = "portal"\n'
+                       f'feeds = ["{site.url("/feed.xml")}"]\nallowed_domains = ["{site.host}"]\n',
+                       encoding="utf-8")
+    db = tmp_path / "obs.db"
+    open_db(db).conn.close()
+    try:
+        run = pipeline("crawl", "--sources", str(sources), "--db", str(db),
+                       limit_file_bytes=db.stat().st_size + 40_000)
+    finally:
+        site.stop()
+    output = run.stdout + run.stderr
+    assert run.returncode == 1 and not has_traceback(output), output
+    assert "pieno" in output and "failed" in output and "disk I/O error" in output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert stored < len(paths)
+    fetched = [p for p in site.paths() if p.startswith("/n/")]
+    assert len(fetched) < len(paths)  # it stopped instead of fetching pages it cannot keep
 
 
 # ---------------------------------------------------------------- model files
