@@ -64,6 +64,11 @@ def model_org_ok(
         return False  # an upper-case headline: "DETERMINAZIONE DIRIGENZIALE"
     if any(t.is_lower and t.is_alpha and t.lower_ not in LINK_WORDS for t in span):
         return False  # "Federazione regionale", "PUBBLICA per l'individuazione"
+    if span[-1].lower_ in LINK_WORDS:
+        return False  # "Punto di": cut off
+    words = [t for t in span if t.is_alpha and t.lower_ not in LINK_WORDS]
+    if len(words) > 1 and all(is_word(t.lower_) and not t.is_upper for t in words):
+        return False  # "Ciclo di Workshop", "Associazione dei Comuni": common words only
     first = fold(span[0].text)
     if first in stoplist["surfaces"]:
         return False  # "PON Inclusione": a programme acronym
