@@ -76,6 +76,10 @@ class ListFacet(ArrayFacet):
 
 
 TERM_ARG = "_term_"
+# From this many selected articles, scanning each facet's index range beats probing the terms
+# of every selected article (measured on 200,000 articles: 131k selected, scan 1.0 s against
+# probes 2.3 s; 40k selected, probes 0.8 s against scan 1.3 s).
+LARGE_SELECTION = 100_000
 
 
 @dataclass(frozen=True)
@@ -167,10 +171,27 @@ def selection_sql(selection: TermSelection, fts_table: str) -> tuple[str, dict]:
     return " intersect ".join(parts), params
 
 
-def whole_table_facet_sql(limit: int) -> str:
-    """Counts of one facet's values over every article: one range of the terms index."""
+def selection_bound_sql(selection: TermSelection, fts_table: str) -> tuple[str, dict]:
+    """SQL for an upper bound of a selection's size: its smallest term set or search result."""
+    parts, params = [], {}
+    for n, (facet, value) in enumerate(selection.terms):
+        parts.append(f"select count(*) as n from article_terms "
+                     f"where facet = :sel_f{n} and value = :sel_v{n}")
+        params.update({f"sel_f{n}": facet, f"sel_v{n}": value})
+    if selection.search:
+        parts.append(f"select count(*) as n from {escape_sqlite(fts_table)} "
+                     f"where {escape_sqlite(fts_table)} match escape_fts(:sel_search)")
+        params["sel_search"] = selection.search
+    return f"select min(n) as n from ({' union all '.join(parts)})", params
+
+
+def facet_scan_sql(limit: int, rowids_sql: str | None = None) -> str:
+    """Counts of one facet's values from its range of the terms index, over every article or,
+    with `rowids_sql`, over a selection tested row by row (the unary + keeps SQLite from
+    probing the index once per selected article, slower for large selections)."""
+    within = f"and +article_rowid in ({rowids_sql}) " if rowids_sql else ""
     return ("select value, count(*) as count from article_terms where facet = :term_facet "
-            f"group by value order by count(*) desc, value limit {limit}")
+            f"{within}group by value order by count(*) desc, value limit {limit}")
 
 
 def selection_facets_sql(rowids_sql: str, facet_params: list[str]) -> str:
@@ -213,23 +234,32 @@ class TermFacet(Facet):
         size = self.get_facet_size()
         facets = [(c["config"].get("column") or c["config"]["simple"], c["source"])
                   for c in configs]
-        rowids_sql, params = self._rowids(table)
+        names = [facet for facet, _ in facets]
+        rowids_sql, params, bound_sql = self._rowids(table)
         if rowids_sql is None:
-            counts, timed_out = await self._whole_table_counts([f for f, _ in facets], size)
+            counts, timed_out = await self._scan_counts(names, size)
+        elif bound_sql and await self._bound(*bound_sql) >= LARGE_SELECTION:
+            counts, timed_out = await self._scan_counts(names, size, rowids_sql, params)
         else:
-            counts, timed_out = await self._selection_counts([f for f, _ in facets], size,
-                                                             rowids_sql, params)
+            counts, timed_out = await self._selection_counts(names, size, rowids_sql, params)
         results = [self._result(facet, source, counts[facet], size)
                    for facet, source in facets if facet in counts]
         return results, timed_out
 
-    async def _whole_table_counts(self, facets: list[str], size: int):
-        """Every article: one narrow index range per facet, queried concurrently."""
+    async def _bound(self, sql: str, params: dict) -> int:
+        rows = await self.ds.execute(self.database, sql, params)
+        return rows.rows[0]["n"] or 0
+
+    async def _scan_counts(self, facets: list[str], size: int, rowids_sql: str | None = None,
+                           params: dict | None = None):
+        """One range of the terms index per facet, queried concurrently: every article, or a
+        large selection."""
         async def count(facet: str):
             try:
                 rows = await self.ds.execute(
-                    self.database, whole_table_facet_sql(size + 1), {"term_facet": facet},
-                    truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+                    self.database, facet_scan_sql(size + 1, rowids_sql),
+                    {**(params or {}), "term_facet": facet}, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"))
             except QueryInterrupted:
                 return facet, None
             return facet, [(row["value"], row["count"]) for row in rows.rows]
@@ -240,7 +270,8 @@ class TermFacet(Facet):
 
     async def _selection_counts(self, facets: list[str], size: int, rowids_sql: str,
                                 params: dict):
-        """Selected articles: all facets in one query, so the selection is computed once."""
+        """A smaller selection: all facets in one query that probes the terms of each selected
+        article, so the selection is computed once."""
         names = {f"term_facet{n}": facet for n, facet in enumerate(facets)}
         limit = min(self.ds.setting("sql_time_limit_ms"),
                     self.ds.setting("facet_time_limit_ms") * len(facets))
@@ -265,19 +296,21 @@ class TermFacet(Facet):
                         for value, count in values[:size]],
         }
 
-    def _rowids(self, table: TermTable) -> tuple[str | None, dict]:
-        """SQL selecting the page's article rowids: from article_terms and the FTS index
-        alone when only term filters and a search apply, else from the page's own SQL."""
+    def _rowids(self, table: TermTable) -> tuple[str | None, dict, tuple | None]:
+        """SQL selecting the page's article rowids (None: every article), its parameters and
+        a query bounding its size. From article_terms and the FTS index alone when only term
+        filters and a search apply, else from the page's own SQL (size unknown)."""
         metadata = self.metadata or {}
         if table.all_articles and not metadata.get("searchmode"):
-            fts_table = metadata.get("fts_table")
+            fts_table = metadata.get("fts_table") or ""
             selection = term_selection(self.get_querystring_pairs(), set(TERM_FACETS),
                                        bool(fts_table))
             if selection is not None and not (selection.terms or selection.search):
-                return None, {}
+                return None, {}, None
             if selection is not None:
-                return selection_sql(selection, fts_table or "")
-        return table.rowids_of(self.sql), dict(self.params or {})
+                sql, params = selection_sql(selection, fts_table)
+                return sql, params, selection_bound_sql(selection, fts_table)
+        return table.rowids_of(self.sql), dict(self.params or {}), None
 
     def _value(self, facet: str, value, count: int, labels: dict[str, str]) -> dict:
         value = str(value)

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import HOSTILE_TITLE, SECRET_SENTENCE, STAFF_PASSWORD, build_sample_db
 
+import publish.facets
 from publish.serve import CONFIG_DIR, PublishError, load_metadata, make_datasette
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -442,3 +443,14 @@ def test_a_row_page_of_every_public_table_answers(ds):
         page = get(ds, f"/osservatorio/{table}/{tilde_encode(value)}")
         assert page.status_code == 200, table
         assert get(ds, f"/osservatorio/{table}/{tilde_encode(value)}.json").json()["rows"]
+
+
+@pytest.mark.parametrize("selection", ["_term_relevant=1", "_search=comune&_term_year=2026"])
+def test_large_selections_scan_each_facet_with_the_same_counts(ds, selection, monkeypatch):
+    base = "/osservatorio/public_articles.json?_facet_term=comuni&"
+    probed = get(ds, base + selection).json()["facet_results"]
+    monkeypatch.setattr(publish.facets, "LARGE_SELECTION", 0)
+    scanned = get(ds, base + selection).json()["facet_results"]
+    assert probed.keys() == scanned.keys()
+    for name in probed:
+        assert probed[name]["results"] == scanned[name]["results"], name
