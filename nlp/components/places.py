@@ -83,9 +83,11 @@ def _quarter(span: Span) -> Place:
 
 
 def _vetoes(person: Span, span: Span) -> bool:
-    """A person name covering the candidate and more ("Mario Ferrara") rules the place out."""
+    """A person name covering the candidate and more ("Mario Ferrara") rules the place out;
+    extra words that are only function words ("Anche Camini") do not make a person."""
     overlap = person.start < span.end and span.start < person.end
-    return overlap and len(person) > len(span)
+    others = [t for t in person if not span.start <= t.i < span.end]
+    return overlap and any(t.is_title and not t.is_stop for t in others)
 
 
 def _club_name(candidates: list[Place]) -> bool:
@@ -135,7 +137,7 @@ class PlaceFinder:
         return True
 
     def _resolve(self, doc: Doc, span: Span, regions: frozenset[str], org_at: dict[int, Span],
-                 clubs: list[Span], loc_starts: set[int]) -> Place | None:
+                 clubs: list[Span], loc_starts: set[tuple[int, int]]) -> Place | None:
         ctx = _context(doc, span)
         inside = span.start in org_at
         candidates = self.gaz.lookup(span.text)
@@ -150,7 +152,7 @@ class PlaceFinder:
             if _club_name(candidates):
                 clubs.append(Span(doc, span.start, span.end, label="altro"))
             return None  # "il Lecco" is a club; "il Calcio" is a word
-        model_loc = span.start in loc_starts
+        model_loc = (span.start, span.end) in loc_starts
         if ctx.before and ctx.before[0] in self.gaz.context["quarter_cues"]:
             return _quarter(span)
         return resolve(candidates, ctx, self.gaz, regions, inside_org=inside, model_loc=model_loc)
@@ -216,7 +218,7 @@ class PlaceFinder:
         areas = self._area_shapes(doc, spans)
         in_area = {i for a in areas for i in range(a.start, a.end)}
         spans = [s for s in spans if in_area.isdisjoint(range(s.start, s.end))]
-        loc_starts = {e.start for e in ents if e.label_ == "LOC"}
+        loc_starts = {(e.start, e.end) for e in ents if e.label_ == "LOC"}
         person_at = {i: e for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
         orgs = list(doc.spans.get(ORGS_KEY, []))
         org_at = {i: s for s in orgs for i in range(s.start, s.end)}
