@@ -28,7 +28,7 @@ class PlaceMention:
     name: str  # official name ("Reggio nell'Emilia")
     level: str  # comune | provincia | regione | nazione | altro
     istat: str | None = None
-    provincia: str | None = None  # province official name (or sigla for comuni)
+    provincia: str | None = None  # official name of the province (or metropolitan city)
     regione: str | None = None
     lat: float | None = None
     lon: float | None = None

@@ -121,7 +121,7 @@ def _place_mention(hit: PlaceHit, inside: bool) -> PlaceMention:
         name=place.name,
         level=place.level,
         istat=place.istat,
-        provincia=place.sigla if place.level == "comune" else place.provincia,
+        provincia=place.provincia,
         regione=place.regione,
         lat=place.lat,
         lon=place.lon,

@@ -78,6 +78,9 @@ def is_acronym(tok: Token) -> bool:
     return 2 <= len(text) <= 8 and text.isalpha() and text.isupper()
 
 
+LOCATIVE = {"a", "ad", "in", "da", "tra", "fra"}
+
+
 @dataclass
 class Scanner:
     """Token-level rules for the end of an organisation name. Word classes come from
@@ -158,7 +161,14 @@ class Scanner:
             return False
         if self.doc[k].lower_ in ("e", "ed") and (self.starts_head(nxt) or nxt in self.stops):
             return False
+        if self.doc[k].lower_ in LOCATIVE and self.is_place_at(nxt):
+            return False  # "la cooperativa La Vite a Bra": where it is, not its name
         return not (self.located and proper and self.location_after(k))
+
+    def is_place_at(self, k: int) -> bool:
+        found = self.gaz.lookup(self.doc[k : k + self.place_len(k)].text)
+        return any(p.level in ("comune", "provincia", "regione", "nazione", "altro")
+                   for p in found)
 
     def name_end(self, j: int, connectors: set[str], stop_at_heads: bool = True) -> int:
         """Extend a proper name from j over name tokens and connectors followed by a name."""

@@ -123,3 +123,17 @@ def test_missing_model_falls_back_to_rules(tmp_path):
     extractor = load_extractor(tmp_path / "absent")
     assert "ner" not in extractor.nlp.pipe_names
     assert orgs(extractor, "Il Comune di Lecco.") == [("Comune di Lecco", "pubblico")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("La Cooperativa sociale La Vite a Bra e Reggio Emilia ha firmato.",
+         ["Cooperativa sociale La Vite"]),
+        ("Fondazione Cariplo a Milano sostiene l'Associazione Auser Lombardia in Brianza.",
+         ["Fondazione Cariplo", "Associazione Auser Lombardia"]),
+        ("Il consorzio Consolida a Lecco guida il progetto.", ["consorzio Consolida"]),
+    ],
+)
+def test_a_location_after_the_name_is_not_part_of_it(extractor, text, expected):
+    assert [name for name, _type in orgs(extractor, text)] == expected
