@@ -4,6 +4,7 @@
     sources = "crawler/sources.toml"     # relative to the schedule file
     misfire_grace_seconds = 3600         # a run missed by less than this still happens
     crawl_timeout_seconds = 3600         # a crawl (or analysis) running longer is killed
+    crawl_settings = { DOWNLOAD_DELAY = 2 }  # optional Scrapy setting overrides for every crawl
 
     [[job]]
     id = "crawl-portals"
@@ -36,7 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 JOB_KINDS = ("crawl", "digest", "health")
 TOP_KEYS = {"timezone", "sources", "misfire_grace_seconds", "crawl_timeout_seconds", "job",
-            "digest_out"}
+            "digest_out", "crawl_settings"}
 JOB_KEYS = {"id", "kind", "trigger", "cron", "weeks", "days", "hours", "minutes",
             "source_kinds", "sources", "description"}
 INTERVAL_KEYS = ("weeks", "days", "hours", "minutes")
@@ -66,6 +67,7 @@ class Schedule:
     crawl_timeout_seconds: int
     digest_out: Path
     jobs: list[JobSpec] = field(default_factory=list)
+    crawl_settings: dict = field(default_factory=dict)
 
 
 def _trigger(raw: dict, tz: ZoneInfo, where: str) -> tuple[BaseTrigger, str]:
@@ -128,6 +130,9 @@ def load_schedule(path: str | Path) -> Schedule:
         raise ScheduleError(f"{path}: duplicate job id(s) {', '.join(dupes)}")
     if not jobs:
         raise ScheduleError(f"{path}: no [[job]] defined")
+    crawl_settings = raw.get("crawl_settings", {})
+    if not isinstance(crawl_settings, dict):
+        raise ScheduleError(f"{path}: crawl_settings must be a table of Scrapy settings")
     base = path.parent
     return Schedule(
         path=path, timezone=str(tz),
@@ -136,4 +141,5 @@ def load_schedule(path: str | Path) -> Schedule:
         crawl_timeout_seconds=int(raw.get("crawl_timeout_seconds", 3600)),
         digest_out=(base / raw.get("digest_out", "../out/digest")).resolve(),
         jobs=jobs,
+        crawl_settings=crawl_settings,
     )

@@ -59,7 +59,10 @@ def crawl_job(spec: JobSpec, schedule: Schedule, db_path: Path) -> tuple[str, di
     ids = select_sources(spec, schedule.sources_path)
     if not ids:
         return "ok", {"sources": 0}
-    report = crawl(schedule.sources_path, db_path, ids, timeout_s=schedule.crawl_timeout_seconds)
+    logs = db_path.parent / "logs"
+    logs.mkdir(exist_ok=True)
+    report = crawl(schedule.sources_path, db_path, ids, settings=schedule.crawl_settings,
+                   timeout_s=schedule.crawl_timeout_seconds, log_path=logs / f"{spec.id}.log")
     counts = {"sources": len(ids),
               "new_articles": sum(s.new_articles for s in report.sources),
               "failed_sources": [s.source_id for s in report.sources if s.status == "failed"]}
