@@ -46,7 +46,7 @@ class FeatureConfig:
     max_char_features: int = 40_000
     min_df: int = 2
     lemmas: bool = False  # word n-grams over lookup lemmas instead of surface forms
-    rule_weight: float = 0.5  # scale of the rule columns relative to the L2-normalised TF-IDF
+    rule_weight: float = 0.25  # scale of the rule columns relative to the L2-normalised TF-IDF
     char_weight: float = 1.0  # scale of the character n-gram block (word block: 1)
 
 

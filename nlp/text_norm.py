@@ -26,10 +26,11 @@ _APOSTROPHE = re.compile(r"[’'`´]")
 _NON_WORD = re.compile(r"[^\w\s.,;:!?%/§]+")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
-# Sentence ends: ., ! or ? followed by space and an upper-case letter, a quote or a digit; or a
-# blank line. Abbreviations such as "art. 55", "d.lgs. 117" and "n. 3" do not end sentences
-# because what follows is lower case or a digit after a short token (handled below).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«“A-ZÀ-Ý])|\n\s*\n|\n(?=\s*[-•*])")
+# Sentence ends: ., ! or ? followed by space and an upper-case letter or a quote; or a line
+# break (extracted articles put one paragraph, heading or list item per line). "art. 55",
+# "d.lgs. 117" and "n. 3" do not end sentences: what follows is lower case or a digit, and a
+# split after a known abbreviation is undone below.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«“A-ZÀ-Ý])|\s*\n\s*")
 _ABBREVIATION = re.compile(r"(?:\b(?:art|artt|c|co|n|nn|d|lgs|dott|sig|prof|ing|avv|on|s|ss)"
                            r"|\b[A-Z])\.$", re.IGNORECASE)
 MIN_SENTENCE_CHARS = 25
