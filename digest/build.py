@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -105,12 +106,18 @@ def italian_date(day: str) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
+ABBREVIATIONS = {"n", "nn", "art", "artt", "c", "co", "dott", "dr", "prof", "sig", "on", "avv",
+                 "ing", "arch", "ecc", "pag", "tel", "lett", "d.lgs", "dlgs", "l", "s", "spa"}
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-ZÀ-Ý«\"“])")
+
+
 def _lead(text: str, limit: int = 220) -> str:
+    """The first sentence (abbreviations such as "n." or "art." do not end it), cut at limit."""
     first = " ".join((text or "").split())
-    for end in (". ", "! ", "? "):
-        cut = first.find(end)
-        if 40 <= cut <= limit:
-            return first[: cut + 1]
+    for match in _SENTENCE_END.finditer(first, 0, limit + 1):
+        word = first[: match.start()].rsplit(" ", 1)[-1].lower()
+        if match.start() >= 40 and word not in ABBREVIATIONS and not word[-1:].isdigit():
+            return first[: match.end()]
     return first[:limit].rsplit(" ", 1)[0] + "…" if len(first) > limit else first
 
 
