@@ -26,8 +26,10 @@ def shared_dir() -> Path:
     return SHARED
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per test module: Playwright's event loop must not outlive the module, or
+    later tests that call asyncio.run() (Datasette's client) would fail."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"{CHROMIUM} not installed (Debian package chromium)"
         if os.environ.get("OBS_REQUIRE_BROWSER") == "1":
