@@ -199,9 +199,8 @@ def evaluate_entities(
 ) -> None:
     """Print precision/recall/F1 per entity type on the domain evaluation set."""
     from nlp.entities import load_extractor
-    from nlp.evaluate_entities import evaluate, format_report
-
     from nlp.eval_data import load_eval_set
+    from nlp.evaluate_entities import evaluate, format_report
 
     print(format_report(evaluate(load_extractor(), load_eval_set(data))))
 
@@ -217,10 +216,10 @@ def train(
     db: Annotated[Path | None, typer.Option(help="Add staff reviews from this database.")] = None,
 ) -> None:
     """(Re)train the classifiers from the corpus plus staff reviews."""
+    from nlp.classify import format_train
     from nlp.classify import train as do_train
 
-    report = do_train(corpus, out, db_path=db)
-    console.print(report)
+    print(format_train(do_train(corpus, out, db_path=db)))
 
 
 @app.command("evaluate-classifier")

@@ -799,6 +799,14 @@ def demo_examples() -> list[Example]:
             for a in articles]
 
 
+HELDOUT_DIR = CORPUS_DIR.parent / "classifier_heldout"
+
+
+def heldout_examples() -> list[Example]:
+    """The independent held-out set written in another style: scored, never trained on."""
+    return load_corpus(HELDOUT_DIR) if HELDOUT_DIR.is_dir() else []
+
+
 def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
              config: ModelConfig | None = None,
              extra: dict[str, Sequence[Example]] | None = None) -> EvalReport:
@@ -810,8 +818,9 @@ def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
     if held:
         bundle = fit_bundle(train_part, config).bundle
         sets.append(score_bundle("held-out part (never trained on)", bundle, held))
-    extra = {"demo sites (other writing, never trained on)": demo_examples()} \
-        if extra is None else extra
+    if extra is None:
+        extra = {"demo sites (other writing, never trained on)": demo_examples(),
+                 "independent held-out set (classifier_heldout/)": heldout_examples()}
     if any(extra.values()):
         full = fit_bundle(examples, config).bundle
         sets += [score_bundle(name, full, exs) for name, exs in extra.items() if exs]

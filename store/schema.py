@@ -288,6 +288,11 @@ def _m004_publish_views(db: sqlite_utils.Database) -> None:
         db.create_view(name, VIEWS[name], replace=True)
 
 
+def _m006_label_reviews(db: sqlite_utils.Database) -> None:
+    # Staff see each predicted label beside the latest staff decision on it.
+    db.create_view("label_reviews", VIEWS["label_reviews"], replace=True)
+
+
 # Facet terms: one row per (article, facet, value), kept by triggers, so that Datasette counts
 # and filters facets through a narrow index instead of reading 200,000 wide article rows.
 TERM_LIST_FACETS = ["practice_types", "policy_areas", "regioni", "province", "comuni",
@@ -355,6 +360,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("003_job_run_pid", _m003_job_run_pid),
     ("004_publish_views", _m004_publish_views),
     ("005_article_terms", _m005_article_terms),
+    ("006_label_reviews", _m006_label_reviews),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -380,6 +386,23 @@ INDEXES: dict[str, list[list[str]]] = {
 }
 
 VIEWS: dict[str, str] = {
+    # Predictions next to staff reviews (and reviewed labels the model did not predict).
+    "label_reviews": """
+        SELECT a.id AS article_id, a.title, k.task, k.label,
+            l.score, l.evidence, l.model_version,
+            r.value AS review_value, r.reviewer, r.reviewed_at, r.note,
+            CASE WHEN r.value IS NULL THEN 'da rivedere'
+                 WHEN (CASE WHEN k.task = 'relevance' THEN a.relevant = 1
+                       ELSE l.id IS NOT NULL END) = (r.value = 1) THEN 'confermata'
+                 ELSE 'corretta' END AS esito
+        FROM (SELECT article_id, task, label FROM labels
+              UNION SELECT article_id, task, label FROM reviews) k
+        JOIN articles a ON a.id = k.article_id
+        LEFT JOIN labels l ON l.article_id = k.article_id AND l.task = k.task
+            AND l.label = k.label
+        LEFT JOIN reviews r ON r.id = (SELECT max(id) FROM reviews x
+            WHERE x.article_id = k.article_id AND x.task = k.task AND x.label = k.label)
+    """,
     # One row per story: the earliest copy stands for its cluster.
     "stories": """
         SELECT a.* FROM articles a

@@ -168,3 +168,23 @@ def test_wal_allows_a_reader_during_a_write(db, tmp_path):
     db.conn.execute("UPDATE articles SET title = 'x'")
     assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     db.conn.execute("ROLLBACK")
+
+
+def test_label_reviews_shows_predictions_beside_staff_decisions(db):
+    res = save_article(db, article("https://example.org/a"))
+    save_analysis(db, res.article_id, BODY, analysis())
+    db["reviews"].insert_all([
+        {"article_id": res.article_id, "task": "practice_type", "label": "coprogettazione",
+         "value": 1, "reviewer": "anna", "reviewed_at": "2026-11-20"},
+        {"article_id": res.article_id, "task": "policy_area", "label": "abitare",
+         "value": 0, "reviewer": "anna", "reviewed_at": "2026-11-20"},
+        {"article_id": res.article_id, "task": "policy_area", "label": "anziani",
+         "value": 1, "reviewer": "anna", "reviewed_at": "2026-11-20"},
+    ])
+    outcome = {(r["task"], r["label"]): r["esito"] for r in db["label_reviews"].rows}
+    assert outcome == {
+        ("relevance", "relevant"): "da rivedere",
+        ("practice_type", "coprogettazione"): "confermata",
+        ("policy_area", "abitare"): "corretta",  # predicted, staff said no
+        ("policy_area", "anziani"): "corretta",  # missed by the model, added by staff
+    }
