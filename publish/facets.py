@@ -20,7 +20,11 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
+from publish.facet_index import FacetIndex, FacetIndexCache
 from store.schema import TERM_FACETS
+
+# ~20 bytes of memory per term: 10 million terms (~700,000 articles) cost ~200 MB.
+DEFAULT_MAX_MEMORY_TERMS = 10_000_000
 
 LIST_FACET_SQL = """
     select j.value as value, count(*) as count
@@ -236,7 +240,10 @@ class TermFacet(Facet):
                   for c in configs]
         names = [facet for facet, _ in facets]
         rowids_sql, params, bound_sql = self._rowids(table)
-        if rowids_sql is None:
+        index = await self._memory_index(table)
+        if index is not None:
+            counts, timed_out = await self._memory_counts(index, names, size, rowids_sql, params)
+        elif rowids_sql is None:
             counts, timed_out = await self._scan_counts(names, size)
         elif bound_sql and await self._bound(*bound_sql) >= LARGE_SELECTION:
             counts, timed_out = await self._scan_counts(names, size, rowids_sql, params)
@@ -245,6 +252,26 @@ class TermFacet(Facet):
         results = [self._result(facet, source, counts[facet], size)
                    for facet, source in facets if facet in counts]
         return results, timed_out
+
+    async def _memory_index(self, table: TermTable) -> FacetIndex | None:
+        """The in-memory terms (publish/facet_index.py) when they are current; only for tables
+        with one row per article, whose facet counts are counts of articles."""
+        if not table.all_articles:
+            return None
+        cache = facet_index_cache(self.ds, self.database)
+        return await cache.current(self.ds.get_database(self.database)) if cache else None
+
+    async def _memory_counts(self, index: FacetIndex, facets: list[str], size: int,
+                             rowids_sql: str | None, params: dict):
+        if rowids_sql is None:
+            return {facet: index.counts(facet, None, size + 1) for facet in facets}, []
+        try:
+            rows = await self.ds.execute(self.database, rowids_sql, params, truncate=False,
+                                         custom_time_limit=self.ds.setting("sql_time_limit_ms"))
+        except QueryInterrupted:
+            return {}, facets
+        selected = index.selection([row[0] for row in rows.rows])
+        return {facet: index.counts(facet, selected, size + 1) for facet in facets}, []
 
     async def _bound(self, sql: str, params: dict) -> int:
         rows = await self.ds.execute(self.database, sql, params)
@@ -319,3 +346,14 @@ class TermFacet(Facet):
         path = (path_with_removed_args if selected else path_with_added_args)(self.request, arg)
         return {"value": value, "label": labels.get(value, value), "count": count,
                 "selected": selected, "toggle_url": self.ds.absolute_url(self.request, path)}
+
+
+def facet_index_cache(datasette, database: str) -> FacetIndexCache | None:
+    """The in-memory facet terms of `database`, one cache per Datasette instance; None when the
+    plugin configuration turns it off (`facet_memory_max_terms: 0`)."""
+    caches = datasette.__dict__.setdefault("_observatory_facet_caches", {})
+    if database not in caches:
+        config = datasette.plugin_config("observatory") or {}
+        max_terms = int(config.get("facet_memory_max_terms", DEFAULT_MAX_MEMORY_TERMS))
+        caches[database] = FacetIndexCache(max_terms) if max_terms > 0 else None
+    return caches[database]

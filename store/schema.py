@@ -354,6 +354,18 @@ def _m005_article_terms(db: sqlite_utils.Database) -> None:
     db.execute(f"{insert}{article_terms_select('a', 'articles a')}")
 
 
+def _m007_terms_generation(db: sqlite_utils.Database) -> None:
+    # A counter moved by every change to article_terms: Datasette keeps the terms in memory for
+    # fast facet counts and trusts that copy only while the counter has not moved.
+    db.execute("""CREATE TABLE article_terms_generation (
+        id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)""")
+    db.execute("INSERT INTO article_terms_generation (id, n) VALUES (1, 0)")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER article_terms_generation_{event.lower()} AFTER {event} "
+                   f"ON article_terms BEGIN UPDATE article_terms_generation SET n = n + 1 "
+                   f"WHERE id = 1; END")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -361,6 +373,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("004_publish_views", _m004_publish_views),
     ("005_article_terms", _m005_article_terms),
     ("006_label_reviews", _m006_label_reviews),
+    ("007_terms_generation", _m007_terms_generation),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {

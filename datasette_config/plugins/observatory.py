@@ -19,7 +19,14 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from publish.facets import ListFacet, TermFacet, term_filter_clauses, term_tables
+from publish.chrome_it import italian_chrome, translator
+from publish.facets import (
+    ListFacet,
+    TermFacet,
+    facet_index_cache,
+    term_filter_clauses,
+    term_tables,
+)
 from publish.pages import (
     ARTICLE_ID,
     article_path,
@@ -172,6 +179,26 @@ def render_cell(row, value, column, table, database, datasette):
         href = safe_url(value)
         return _link(href, "originale ↗") if href else escape(value)
     return None
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    # Datasette's own phrases and the column names of its pages, in Italian.
+    translate = translator(_config(datasette).get("column_labels") or {})
+    return lambda app: italian_chrome(app, translate)
+
+
+@hookimpl
+def startup(datasette):
+    # Load the in-memory facet terms before the first page (about 1.5 s per 200,000 articles),
+    # so the first visitors do not wait for SQL facet counts.
+    async def load_facet_index():
+        if DATABASE not in datasette.databases:
+            return
+        cache = facet_index_cache(datasette, DATABASE)
+        if cache is not None:
+            await cache.load(datasette.get_database(DATABASE))
+    return load_facet_index
 
 
 @hookimpl

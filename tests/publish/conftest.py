@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import threading
 import time
@@ -248,6 +249,22 @@ def ds(sample_db, staff_env):
     instance = make_datasette(sample_db.path)
     asyncio.run(instance.invoke_startup())
     return instance
+
+
+async def login(ds, password: str):
+    form = await ds.client.get("/-/login")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+    return await ds.client.post(
+        "/-/login", data={"username": "staff", "password": password, "csrftoken": token},
+        cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]})
+
+
+@pytest.fixture(scope="session")
+def staff(ds) -> dict:
+    """Cookies of a signed-in staff member."""
+    response = asyncio.run(login(ds, STAFF_PASSWORD))
+    assert response.status_code == 302
+    return {"ds_actor": response.cookies["ds_actor"]}
 
 
 def free_port() -> int:

@@ -13,9 +13,10 @@ import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import HOSTILE_TITLE, SECRET_SENTENCE, STAFF_PASSWORD, build_sample_db
+from conftest import HOSTILE_TITLE, SECRET_SENTENCE, build_sample_db, login
 
 import publish.facets
+from publish.facets import facet_index_cache
 from publish.serve import CONFIG_DIR, PublishError, load_metadata, make_datasette
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,21 +38,6 @@ def get(ds, path: str, cookies: dict | None = None):
     return run(ds.client.get(path, cookies=cookies or {}))
 
 
-async def _login(ds, password: str):
-    form = await ds.client.get("/-/login")
-    token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
-    return await ds.client.post(
-        "/-/login", data={"username": "staff", "password": password, "csrftoken": token},
-        cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]})
-
-
-@pytest.fixture(scope="module")
-def staff(ds) -> dict:
-    response = run(_login(ds, STAFF_PASSWORD))
-    assert response.status_code == 302
-    return {"ds_actor": response.cookies["ds_actor"]}
-
-
 def canned_queries() -> dict:
     return load_metadata(CONFIG_DIR)["databases"]["osservatorio"]["queries"]
 
@@ -66,7 +52,7 @@ def all_tables(ds) -> list[str]:
 
 
 def test_wrong_password_is_refused_in_italian(ds):
-    response = run(_login(ds, "not the password"))
+    response = run(login(ds, "not the password"))
     assert response.status_code == 200
     assert "ds_actor" not in response.cookies
     assert "Utente o password non validi" in response.text
@@ -368,22 +354,40 @@ def test_database_without_the_publish_views_is_refused(tmp_path):
         make_datasette(tmp_path / "missing.db")
 
 
+@pytest.fixture(scope="module")
+def sql_ds(sample_db, staff_env):
+    """The same database with the in-memory facet index turned off: every count made in SQL."""
+    instance = make_datasette(sample_db.path)
+    instance._observatory_facet_caches = {"osservatorio": None}
+    run(instance.invoke_startup())
+    return instance
+
+
+def facet_counts(data: dict) -> dict[str, list[tuple[str, int]]]:
+    return {name: [(v["value"], v["count"]) for v in facet["results"]]
+            for name, facet in data["facet_results"].items()}
+
+
 @pytest.mark.parametrize("selection", [
+    "",
     "_term_regioni=Lombardia",
     "_search=parco&_term_relevant=1",
     "_term_practice_types=coprogettazione&_term_source_kind=portal&_search=bergamo",
     "_search=coprogettazione",
+    "_search=nessunarisposta",
 ])
-def test_fast_term_facets_equal_the_facets_of_the_page_sql(ds, selection):
+def test_facet_counts_agree_in_memory_in_sql_and_through_the_page_sql(ds, sql_ds, selection):
+    assert facet_index_cache(ds, "osservatorio").index is not None  # loaded at startup
     base = "/osservatorio/public_articles.json?_facet_term=comuni&_facet_term=organisations&"
-    fast = get(ds, base + selection).json()["facet_results"]
+    in_memory = facet_counts(get(ds, base + selection).json())
+    in_sql = facet_counts(get(sql_ds, base + selection).json())
     # Any column filter makes the facets go through the page's own SQL.
-    slow = get(ds, base + selection + "&id__notblank=1").json()["facet_results"]
-    assert fast and fast.keys() == slow.keys()
-    for name in fast:
-        assert fast[name]["results"] and (
-            [(v["value"], v["count"]) for v in fast[name]["results"]]
-            == [(v["value"], v["count"]) for v in slow[name]["results"]]), name
+    page_sql = facet_counts(get(sql_ds, base + selection + "&id__notblank=1").json())
+    memory_page_sql = facet_counts(get(ds, base + selection + "&id__notblank=1").json())
+    assert len(in_memory) == 9
+    assert in_memory == in_sql == page_sql == memory_page_sql
+    if "nessunarisposta" not in selection:
+        assert all(in_memory[name] for name in ("comuni", "organisations", "month"))
 
 
 @pytest.mark.parametrize("path, column", [
@@ -447,11 +451,11 @@ def test_a_row_page_of_every_public_table_answers(ds):
 
 
 @pytest.mark.parametrize("selection", ["_term_relevant=1", "_search=comune&_term_year=2026"])
-def test_large_selections_scan_each_facet_with_the_same_counts(ds, selection, monkeypatch):
+def test_large_selections_scan_each_facet_with_the_same_counts(sql_ds, selection, monkeypatch):
     base = "/osservatorio/public_articles.json?_facet_term=comuni&"
-    probed = get(ds, base + selection).json()["facet_results"]
+    probed = get(sql_ds, base + selection).json()["facet_results"]
     monkeypatch.setattr(publish.facets, "LARGE_SELECTION", 0)
-    scanned = get(ds, base + selection).json()["facet_results"]
+    scanned = get(sql_ds, base + selection).json()["facet_results"]
     assert probed.keys() == scanned.keys()
     for name in probed:
         assert probed[name]["results"] == scanned[name]["results"], name
