@@ -33,8 +33,9 @@ class RetryBackoffMiddleware:
 
 class CrawlDelayMiddleware:
     """Honours robots.txt Crawl-delay, which Scrapy parses but does not apply: requests to a
-    host that asks for one wait at least that long between them (AutoThrottle may slow down
-    further but not go below it). A delay above ROBOTSTXT_CRAWL_DELAY_MAX is capped there."""
+    host that asks for one wait at least that long between them, Scrapy's random jitter
+    included (AutoThrottle may slow down further but not go below it). A delay above
+    ROBOTSTXT_CRAWL_DELAY_MAX is capped there."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -60,5 +61,13 @@ class CrawlDelayMiddleware:
         request.meta["autothrottle_dont_adjust_delay"] = True
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None and slot.delay < delay:
-            slot.delay = delay
+        if slot is None:
+            return
+        # Scrapy varies each delay by ±jitter: keep even the shortest jittered wait at or
+        # above the Crawl-delay (a jitter of 1 or more could reach zero: then no jitter).
+        jitter = getattr(slot, "jitter", 0.0) or 0.0
+        if jitter >= 1:
+            slot.jitter, jitter = 0.0, 0.0
+        floor = delay / (1 - jitter)
+        if slot.delay < floor:
+            slot.delay = floor
