@@ -3,6 +3,8 @@
 Pure functions. Italian spans handled: "14 febbraio 2025", "Pubblicato il 14 feb. 2025",
 "giovedì 7 ottobre" (year inferred from the reference date and the weekday), "12/03/2025",
 "14.02.2025", "14-02-25", "2025-02-14". A date after the reference (fetch) date is never returned.
+Relative bylines of news sites ("2 ore fa", "3 giorni fa", "Ieri, 18:40") are read against the
+fetch time in Italian local time (`relative_published`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
 
 from crawler.patterns import patterns
 
@@ -21,6 +24,19 @@ MAX_YEARLESS_LOOKBACK_YEARS = 6
 WEEKDAY_LOOKBACK_YEARS = 1
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MARKER_WINDOW = 40  # characters before a date searched for a marker
+LOCAL_TIME = ZoneInfo("Europe/Rome")
+_NUMBER_WORDS = {"un": 1, "una": 1, "un'": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5,
+                 "sei": 6, "sette": 7, "otto": 8, "nove": 9, "dieci": 10, "qualche": 2,
+                 "alcune": 2, "alcuni": 2, "poche": 2, "pochi": 2, "mezz'": 0}
+_UNIT_SECONDS = {"minut": 60, "or": 3600, "giorn": 86400, "settiman": 7 * 86400}
+# "2 ore fa", "un'ora fa", "3 giorni fa", "una settimana fa" (a month is too vague: not read).
+_AGO = re.compile(r"(?<![\w'])(?P<n>\d{1,3}|un'|una|un|due|tre|quattro|cinque|sei|sette|otto|"
+                  r"nove|dieci|qualche|alcun[ei]|poch[ei]|mezz')\s*(?P<u>minut|or|giorn|settiman)"
+                  r"[aeio]\s+fa\b", re.IGNORECASE)
+# "Oggi, 10:15", "ieri alle 18.40": with a time only, so that "ieri il Comune ha firmato" in a
+# lead (the day of the event) is not read as the publication day.
+_TODAY_YESTERDAY = re.compile(r"(?<!\w)(?P<w>oggi|ieri)\s*,?\s*(?:alle\s+|ore\s+|-\s*)?"
+                              r"[0-2]?\d[:.][0-5]\d\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,49 @@ def published_in_text(text: str, reference: date, *, allow_plain: bool) -> date 
         for mention in mentions:
             if mention.role == "plain":
                 return mention.day
+    return None
+
+
+def _bylined(text: str, match: re.Match) -> bool:
+    """Whether "N ... fa" reads as a timestamp, not as prose ("Tre giorni fa il Consiglio ha
+    approvato..." tells the day of the event): written with digits, after a publication
+    marker, or closed by the end of a line or a separator."""
+    if match["n"].isdigit() or _role(text, match.start()) == "published":
+        return True
+    return bool(re.match(r"\s*(?:$|[\n|·•,;\-–—(])", text[match.end():]))
+
+
+def relative_published(text: str, fetched: datetime) -> date | None:
+    """The day of the first relative timestamp in `text` ("2 ore fa", "ieri, 18:40"), counted
+    back from the fetch time in Italian local time; None when there is none. A fetch time
+    without a time zone is taken as UTC."""
+    local = (fetched if fetched.tzinfo else fetched.replace(tzinfo=ZoneInfo("UTC"))
+             ).astimezone(LOCAL_TIME)
+    found: list[tuple[int, date]] = []
+    for ago in _AGO.finditer(text):
+        if not _bylined(text, ago):
+            continue
+        raw = ago["n"].lower()
+        count = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        seconds = count * _UNIT_SECONDS[ago["u"].lower()] or 30 * 60
+        found.append((ago.start(), (local - timedelta(seconds=seconds)).date()))
+        break
+    named = _TODAY_YESTERDAY.search(text)
+    if named:
+        back = 0 if named["w"].lower() == "oggi" else 1
+        found.append((named.start(), local.date() - timedelta(days=back)))
+    return min(found)[1] if found else None
+
+
+def as_reference_time(value: str | date | datetime | None) -> datetime | None:
+    """The fetch time as a datetime, when the value carries a time of day."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and "T" in value:
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
     return None
 
 

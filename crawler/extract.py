@@ -24,10 +24,12 @@ from lxml import etree
 
 from crawler.dates import (
     as_reference,
+    as_reference_time,
     find_dates,
     is_future,
     parse_machine_date,
     published_in_text,
+    relative_published,
 )
 from crawler.patterns import patterns
 from crawler.urls import canonicalize, host_of
@@ -145,7 +147,8 @@ def extract_page(
     if words < patterns()["pages"]["min_words"]:
         return PageFields(canonical, False, f"too short for an article ({words} words)")
     if not published:
-        published, method = _text_date(byline, page_text, hint, html, url, reference)
+        published, method = _text_date(byline, page_text, hint, html, url, reference,
+                                       as_reference_time(fetched_at))
     tags = _merge_tags(meta_tags, doc, hint)
     return PageFields(
         url=canonical, is_article=True, title=title,
@@ -353,10 +356,12 @@ def _visible_text(tree: lxml.html.HtmlElement, joiner: str = " ") -> str:
 
 
 def _text_date(
-    byline: str, page_text: str, hint: dict, html: str | bytes, url: str, reference: date
+    byline: str, page_text: str, hint: dict, html: str | bytes, url: str, reference: date,
+    fetched: datetime | None = None,
 ) -> tuple[date | None, str]:
     """Dates written in the page: a marked byline, the feed/sitemap date, an unmarked date
-    by the headline, a marked date anywhere ("Pubblicato il ..." under the text), htmldate."""
+    by the headline, a relative byline ("2 ore fa", read against the fetch time), a marked
+    date anywhere ("Pubblicato il ..." under the text), htmldate."""
     day = published_in_text(byline, reference, allow_plain=False)
     if day:
         return day, "byline"
@@ -366,6 +371,10 @@ def _text_date(
     day = published_in_text(byline, reference, allow_plain=True)
     if day:
         return day, "byline"
+    if fetched is not None:
+        day = _acceptable(relative_published(byline, fetched), reference)
+        if day:
+            return day, "relative"
     day = published_in_text(page_text, reference, allow_plain=False)
     if day:
         return day, "page_text"

@@ -1,8 +1,8 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from crawler.dates import find_dates, parse_machine_date, published_in_text
+from crawler.dates import find_dates, parse_machine_date, published_in_text, relative_published
 
 REF = date(2025, 11, 22)
 
@@ -53,3 +53,28 @@ def test_machine_dates_keep_their_local_day():
     assert parse_machine_date("Mon, 10 Mar 2025 23:40:00 +0100") == date(2025, 3, 10)
     assert parse_machine_date("not a date") is None
     assert parse_machine_date("2025-02-30") is None
+
+
+FETCHED = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # 00:30 of the 23rd in Rome
+
+
+@pytest.mark.parametrize("text, day", [
+    ("Redazione | 2 ore fa | Cronaca", date(2026, 11, 22)),
+    ("Pubblicato un'ora fa", date(2026, 11, 22)),
+    ("mezz'ora fa", date(2026, 11, 23)),
+    ("10 minuti fa", date(2026, 11, 23)),
+    ("3 giorni fa", date(2026, 11, 20)),
+    ("una settimana fa\nIl testo", date(2026, 11, 16)),
+    ("Ieri, 18:40", date(2026, 11, 22)),
+    ("oggi alle 9.15", date(2026, 11, 23)),
+    # prose, not a timestamp: the day of an event, not of the article
+    ("Tre giorni fa il consiglio comunale ha approvato il regolamento", None),
+    ("Ieri il Comune ha firmato il patto", None),
+    ("Un mese fa", None),
+])
+def test_relative_bylines_count_back_from_the_fetch_time_in_rome(text, day):
+    assert relative_published(text, FETCHED) == day
+
+
+def test_naive_fetch_times_are_utc():
+    assert relative_published("2 ore fa", datetime(2026, 11, 22, 23, 30)) == date(2026, 11, 22)

@@ -151,3 +151,12 @@ def test_vendor_widgets_are_removed():
     assert page.is_article
     for junk in ("pubblicità mirata", "bellissimo", "Articoli simili"):
         assert junk not in page.text
+
+
+def test_relative_byline_is_read_against_the_fetch_time_and_recorded():
+    body = "<div class='meta'><span>Cronaca</span> | <span>2 giorni fa</span></div>" + BODY
+    page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2026-11-22T09:00:00+00:00")
+    assert (page.published, page.date_method) == ("2026-11-20", "relative")
+    # without a fetch time of day there is nothing to count back from
+    page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2026-11-22")
+    assert page.date_method != "relative"
