@@ -105,6 +105,10 @@ _DESCRIPTION = [(re.compile(pattern), replacement)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _SELECTION_HEADING = re.compile(r"(<h3>)(\s*[\d,.]+ rows?\b.*?)(</h3>)", re.S)
 _SORTED_BY = re.compile(r"\bsorted by (\S+)")
+# "where regioni contiene ...", "and source_kind = ...": the column of each filter.
+_FILTERED_COLUMN = re.compile(r"((?:\bwhere|\band|,) )(\w+)( (?:contiene|contains|=|!=|>|<|≥|≤|"
+                              r"starts with|ends with|is|does not|like|not like|glob|in|"
+                              r"not in|array|date)(?=\s))")
 _HOME_COUNTS = re.compile(r"(<p>\s*)([\d,.]+ rows? in [^<]*)(</p>)")
 _TABLE_COUNT = re.compile(r'(<p>\s*(?:<a [^>]*>)?)([\d,.]+) rows?(\s*(?:</a>)?\s*</p>)')
 _FACET_HEADING = re.compile(r"(<strong>)([\w]+) \((?:term|list|array|date)\)")
@@ -126,6 +130,7 @@ def translator(column_labels: dict[str, str]) -> Callable[[str], str]:
 
     def description(text: str) -> str:
         text = _SORTED_BY.sub(lambda m: f"ordinate per {label(m.group(1))}", text)
+        text = _FILTERED_COLUMN.sub(lambda m: m.group(1) + label(m.group(2)) + m.group(3), text)
         for pattern, replacement in (*_COUNTS, *_DESCRIPTION):
             text = pattern.sub(replacement, text)
         return text

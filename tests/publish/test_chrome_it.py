@@ -31,6 +31,7 @@ def test_table_page_reads_italian_and_its_forms_still_work(ds, sample_db):
     assert english_left(page) == []
     assert 'contiene &#34;Lombardia&#34; e la ricerca trova &#34;parco&#34; ordinate per Data ' \
            'decrescente' in page
+    assert "dove Regioni contiene &#34;Lombardia&#34;" in page
     assert '<label for="_search">Cerca:</label>' in page
     # column menus show labels but still submit column names
     assert '<option value="published">Data</option>' in page
