@@ -77,5 +77,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 OBSERVATORY_DB = None
 OBSERVATORY_SOURCES = None
 OBSERVATORY_SOURCE_IDS = None  # list of ids, or None for every enabled source
-# Errored article URLs (5xx, timeouts) are retried on later runs at most this many times.
+# Errored article URLs (5xx, timeouts; 4xx links a feed keeps listing) are tried again on
+# later runs until they have failed more than this many times.
 OBSERVATORY_RETRY_ERRORS = 3

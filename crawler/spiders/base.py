@@ -184,9 +184,10 @@ class SourceSpider(scrapy.Spider):
         if hints:
             save_link_hints(self.db, hints)
         seen = seen_status(self.db, [link.url for link in links])
+        gave_up = self.given_up([link.url for link in links if seen.get(link.url) == "error"])
         requests = []
         for link in links:
-            if seen.get(link.url) in FINAL_STATUSES:
+            if seen.get(link.url) in FINAL_STATUSES or link.url in gave_up:
                 self.ledger.count(source.id, "skipped_seen")
                 continue
             reason = non_article_url_reason(link.url)
@@ -207,6 +208,24 @@ class SourceSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.on_article, errback=self.on_article_error,
                               meta={"source_id": source.id, "canonical": canonical})
 
+    def _given_up_on(self, reason: str | None) -> bool:
+        """A failed URL is tried again on later runs until it fails with a permanent error or
+        more than OBSERVATORY_RETRY_ERRORS times ("http_404|http_404|http_404|http_404")."""
+        kinds = (reason or "").split("|")
+        return kinds[-1] in PERMANENT_ERRORS or len(kinds) > self.retry_errors
+
+    def given_up(self, urls: list[str]) -> set[str]:
+        """The URLs among `urls` whose earlier failures were final: a feed that keeps listing a
+        dead link does not make every run request it again."""
+        out: set[str] = set()
+        for i in range(0, len(urls), 500):
+            chunk = urls[i : i + 500]
+            rows = self.db.execute(
+                f"SELECT url, reason FROM seen_urls WHERE status = 'error' AND url IN "
+                f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            out.update(url for url, reason in rows if self._given_up_on(reason))
+        return out
+
     def retry_requests(self, source: Source) -> list[scrapy.Request]:
         """Article URLs that failed with a transient error on earlier runs."""
         rows = self.db.execute(
@@ -214,8 +233,7 @@ class SourceSpider(scrapy.Spider):
             "AND (http_status IS NULL OR http_status >= 500)", [source.id]).fetchall()
         out = []
         for url, reason in rows:
-            kinds = (reason or "").split("|")
-            if kinds[-1] in PERMANENT_ERRORS or len(kinds) > self.retry_errors:
+            if self._given_up_on(reason):
                 continue
             if self.ledger.claim(canonicalize(url)):
                 out.append(self.article_request(url, canonicalize(url), source))

@@ -266,3 +266,44 @@ def test_robots_crawl_delay_spaces_requests(tmp_path):
     times = [hit.at for hit in site.log if hit.path.startswith("/a/")]
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert len(gaps) == 3 and min(gaps) >= 0.9
+
+
+def test_dead_links_a_feed_keeps_listing_are_given_up(tmp_path):
+    """A 404 the feed lists on every run is requested until it has failed more than
+    OBSERVATORY_RETRY_ERRORS times, then skipped; a link that comes back to life meanwhile is
+    stored."""
+    from crawler.run import crawl
+    from tests.crawler.conftest import FAST_SETTINGS
+    from tests.crawler.siteserver import LocalSite, Resource
+
+    site = LocalSite({}).start()
+    body = "<p>" + "Il Comune e le associazioni firmano un patto di collaborazione. " * 12
+    page = f"<html><body><article><h1>Notizia</h1>{body}</p></article></body></html>".encode()
+    site.routes["/a/viva"] = Resource(page)
+    items = "".join(f"<item><title>{n}</title><link>{site.base}/a/{n}</link></item>"
+                    for n in ("viva", "morta", "risorta"))
+    # a feed without validators: downloaded whole on every run, as many real feeds are
+    site.routes["/feed/"] = Resource(f"<rss><channel><title>x</title>{items}</channel>"
+                                     "</rss>".encode(), "application/rss+xml", validators=False)
+    sources = tmp_path / "s.toml"
+    sources.write_text(f'[[source]]\nid = "morti"\nname = "Morti"\nkind = "portal"\n'
+                       f'feeds = ["{site.base}/feed/"]\nallowed_domains = ["127.0.0.1"]\n')
+    settings = FAST_SETTINGS | {"OBSERVATORY_RETRY_ERRORS": 1}
+    try:
+        for run in range(4):
+            if run == 1:
+                other = "<p>" + "La cooperativa sociale apre un emporio solidale in centro. " * 12
+                site.routes["/a/risorta"] = Resource(
+                    f"<html><body><article><h1>Risorta</h1>{other}</p></article></body></html>"
+                    .encode())
+            crawl(sources, tmp_path / "o.db", settings=settings, timeout_s=60)
+    finally:
+        site.stop()
+    hits = [hit.path for hit in site.log]
+    assert hits.count("/a/morta") == 2  # first run and one retry, then given up
+    assert hits.count("/a/viva") == 1 and hits.count("/a/risorta") == 2
+    db = open_db(tmp_path / "o.db")
+    statuses = dict(db.execute("SELECT url, status FROM seen_urls").fetchall())
+    db.conn.close()
+    assert statuses[f"{site.base}/a/morta"] == "error"
+    assert statuses[f"{site.base}/a/risorta"] == "article"
