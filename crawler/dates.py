@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -190,17 +190,14 @@ def relative_published(text: str, fetched: datetime) -> date | None:
     """The day of the first relative timestamp in `text` ("2 ore fa", "ieri, 18:40"), counted
     back from the fetch time in Italian local time; None when there is none. A fetch time
     without a time zone is taken as UTC."""
-    local = (fetched if fetched.tzinfo else fetched.replace(tzinfo=ZoneInfo("UTC"))
-             ).astimezone(LOCAL_TIME)
+    local = (fetched if fetched.tzinfo else fetched.replace(tzinfo=UTC)).astimezone(LOCAL_TIME)
     found: list[tuple[int, date]] = []
-    for ago in _AGO.finditer(text):
-        if not _bylined(text, ago):
-            continue
+    ago = next((m for m in _AGO.finditer(text) if _bylined(text, m)), None)
+    if ago:
         raw = ago["n"].lower()
         count = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
         seconds = count * _UNIT_SECONDS[ago["u"].lower()] or 30 * 60
         found.append((ago.start(), (local - timedelta(seconds=seconds)).date()))
-        break
     named = _TODAY_YESTERDAY.search(text)
     if named:
         back = 0 if named["w"].lower() == "oggi" else 1

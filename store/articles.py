@@ -158,17 +158,27 @@ def mark_seen(
         write()
 
 
-def seen_status(db: sqlite_utils.Database, urls: list[str]) -> dict[str, str]:
-    """Status of the given URLs that were seen before (missing ones were never seen)."""
+def _seen_rows(db: sqlite_utils.Database, urls: list[str], column: str,
+               where: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for i in range(0, len(urls), 500):
         chunk = urls[i : i + 500]
         marks = ",".join("?" * len(chunk))
-        for url, status in db.execute(
-            f"SELECT url, status FROM seen_urls WHERE url IN ({marks})", chunk
+        for url, value in db.execute(
+            f"SELECT url, {column} FROM seen_urls WHERE url IN ({marks}){where}", chunk
         ):
-            out[url] = status
+            out[url] = value
     return out
+
+
+def seen_status(db: sqlite_utils.Database, urls: list[str]) -> dict[str, str]:
+    """Status of the given URLs that were seen before (missing ones were never seen)."""
+    return _seen_rows(db, urls, "status")
+
+
+def error_reasons(db: sqlite_utils.Database, urls: list[str]) -> dict[str, str]:
+    """The recorded failures ("http_404|timeout") of the given URLs whose status is error."""
+    return _seen_rows(db, urls, "reason", " AND status = 'error'")
 
 
 def save_raw_page(

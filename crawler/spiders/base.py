@@ -39,6 +39,7 @@ from crawler.safety import PERMANENT_REFUSALS, ignore_kind
 from crawler.sources import Source, load_sources, select_sources
 from crawler.urls import canonicalize, in_domains
 from store.articles import (
+    error_reasons,
     get_validators,
     mark_seen,
     put_validators,
@@ -217,14 +218,8 @@ class SourceSpider(scrapy.Spider):
     def given_up(self, urls: list[str]) -> set[str]:
         """The URLs among `urls` whose earlier failures were final: a feed that keeps listing a
         dead link does not make every run request it again."""
-        out: set[str] = set()
-        for i in range(0, len(urls), 500):
-            chunk = urls[i : i + 500]
-            rows = self.db.execute(
-                f"SELECT url, reason FROM seen_urls WHERE status = 'error' AND url IN "
-                f"({','.join('?' * len(chunk))})", chunk).fetchall()
-            out.update(url for url, reason in rows if self._given_up_on(reason))
-        return out
+        return {url for url, reason in error_reasons(self.db, urls).items()
+                if self._given_up_on(reason)}
 
     def retry_requests(self, source: Source) -> list[scrapy.Request]:
         """Article URLs that failed with a transient error on earlier runs."""
@@ -274,9 +269,8 @@ class SourceSpider(scrapy.Spider):
             self._not_requested(source_id, kind)
             return
         self.ledger.count(source_id, "requests")
-        old = self.db.execute("SELECT reason FROM seen_urls WHERE url = ? AND status = 'error'",
-                              [url]).fetchone()
-        reason = f"{old[0]}|{kind}" if old and old[0] else kind
+        old = error_reasons(self.db, [url]).get(url)
+        reason = f"{old}|{kind}" if old else kind
         mark_seen(self.db, url, source_id, "error", reason, http_status=status)
         self.ledger.error(source_id, kind, failure.request.url)
 
