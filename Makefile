@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench system-deps audit clean
+.PHONY: demo test fuzz lint bench system-deps audit clean
 
 # The venv's bundled pip 23.2 and setuptools 65.5 carry published advisories: they are upgraded.
 $(STAMP): pyproject.toml
@@ -22,6 +22,12 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# Property tests with fresh random examples (CI and `make test` use a fixed, derandomized set):
+# a failure prints the example; keep it as an @example in the test before fixing the code.
+fuzz: $(STAMP)
+	OBS_HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider \
+		tests/reliability/test_properties.py tests/nlp/test_eval_data.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

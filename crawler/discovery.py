@@ -17,7 +17,7 @@ from lxml import etree
 from crawler.dates import parse_machine_date
 from crawler.extract import non_article_url_reason
 from crawler.patterns import patterns
-from crawler.urls import canonicalize, in_domains
+from crawler.urls import canonical_or_none, canonicalize, in_domains
 
 _ROBOTS_SITEMAP = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
@@ -71,8 +71,11 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
             continue
         tags = tuple(t.get("term", "").strip() for t in entry.get("tags", []) if t.get("term"))
         href = urldefrag(urljoin(base_url, href))[0]
+        url = canonical_or_none(href)
+        if url is None:  # one unreadable link never loses the feed
+            continue
         links.append(Link(
-            url=canonicalize(href), href=href,
+            url=url, href=href,
             published=_day(entry.get("published") or entry.get("updated")),
             title=(entry.get("title") or "").strip(), tags=tags,
         ))
@@ -121,11 +124,14 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:
         loc = _child_text(el, "loc")
         if _local(el.tag) not in ("url", "sitemap") or not loc:
             continue
+        url = canonical_or_none(loc, base=base_url)
+        if url is None:  # one unreadable link never loses the sitemap
+            continue
         published = _day(_child_text(el, "publication_date"))
         news = news or bool(published)
         keywords = _child_text(el, "keywords")
         entries.append(Link(
-            url=canonicalize(loc, base=base_url) if kind == "urlset" else loc,
+            url=url if kind == "urlset" else loc,
             href=urljoin(base_url, loc),
             published=published, title=_child_text(el, "title"),
             tags=tuple(k.strip() for k in keywords.split(",") if k.strip()),
@@ -171,7 +177,7 @@ def parse_listing(
         tree = lxml.html.fromstring(html if isinstance(html, bytes) else html.encode("utf-8"))
     except (etree.ParserError, ValueError):
         return ListingDoc([], [])
-    tree.make_links_absolute(base_url, resolve_base_href=True, handle_failures="discard")
+    _make_links_absolute(tree, base_url)
     here = canonicalize(base_url)
     pattern = _compiled(article_pattern)
     anchors = tree.xpath("//a[@href]") if pattern else tree.xpath(
@@ -179,8 +185,8 @@ def parse_listing(
     links: dict[str, Link] = {}
     for a in anchors:
         href = urldefrag(a.get("href"))[0]
-        url = canonicalize(href)
-        if (url == here or url in links or not in_domains(url, domains)
+        url = canonical_or_none(href)
+        if (url is None or url == here or url in links or not in_domains(url, domains)
                 or (pattern and not pattern.search(href))
                 or (not pattern and non_article_url_reason(url))):
             continue
@@ -189,6 +195,18 @@ def parse_listing(
     if not next_pages:
         next_pages = _numbered_next(tree, here, domains, page)
     return ListingDoc(list(links.values()), next_pages)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _make_links_absolute(tree: lxml.html.HtmlElement, base_url: str) -> None:
+    """Absolute hrefs; control characters (which browsers drop from URLs) are removed first,
+    since lxml refuses to write them back and one such link would lose the whole page."""
+    for el, attrib, link, _ in list(tree.iterlinks()):
+        if attrib and _CONTROL.search(link):
+            el.set(attrib, _CONTROL.sub("", el.get(attrib) or ""))
+    tree.make_links_absolute(base_url, resolve_base_href=True, handle_failures="discard")
 
 
 def _next_pages(tree: lxml.html.HtmlElement, here: str, domains: tuple[str, ...],
@@ -204,7 +222,7 @@ def _next_pages(tree: lxml.html.HtmlElement, here: str, domains: tuple[str, ...]
                    or bool(pattern and pattern.search(href)))
         if not is_next or not href.startswith("http") or not in_domains(href, domains):
             continue
-        if canonicalize(href) != here and href not in found:
+        if canonical_or_none(href) not in (here, None) and href not in found:
             found.append(href)
     return found
 
@@ -233,6 +251,6 @@ def _numbered_next(tree: lxml.html.HtmlElement, here: str, domains: tuple[str, .
     for a in tree.xpath(f"{_PAGER}//a[@href]"):
         href = a.get("href")
         if (" ".join(a.text_content().split()) == str(current + 1) and href.startswith("http")
-                and in_domains(href, domains) and canonicalize(href) != here):
+                and in_domains(href, domains) and canonical_or_none(href) not in (here, None)):
             return [href]
     return []

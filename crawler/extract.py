@@ -32,7 +32,7 @@ from crawler.dates import (
     relative_published,
 )
 from crawler.patterns import patterns
-from crawler.urls import canonicalize, host_of
+from crawler.urls import canonical_or_none, canonicalize, host_of
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
@@ -173,8 +173,9 @@ def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
 def _canonical_url(tree: lxml.html.HtmlElement, url: str) -> str:
     fetched = canonicalize(url)
     for href in tree.xpath("//link[@rel='canonical']/@href"):
-        candidate = canonicalize(href.strip(), base=url)
-        if candidate.startswith("http") and _same_site(host_of(candidate), host_of(fetched)):
+        candidate = canonical_or_none(href.strip(), base=url)
+        if (candidate and candidate.startswith("http")
+                and _same_site(host_of(candidate), host_of(fetched))):
             return candidate
     return fetched
 

@@ -32,21 +32,39 @@ def _keeps_scheme(host: str) -> bool:
     return True
 
 
+class InvalidURL(ValueError):
+    """A link that cannot be read as a web address (bad host, bad port, broken IPv6 literal).
+
+    Callers skip the link and keep the page it was on.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"invalid URL {url[:200]!r}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
 def canonicalize(url: str, base: str | None = None) -> str:
-    """The canonical form of an article URL.
+    """The canonical form of an article URL; raises InvalidURL for an unreadable http(s) URL.
 
     https scheme (http and https copies of a page are one article; IP hosts keep theirs),
     lower-case host, no default port, no fragment, no tracking parameters, the
     remaining parameters sorted, no trailing slash or index file, collapsed slashes.
+    Other schemes (mailto:, javascript:, relative text) come back stripped, unchanged.
     """
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(safe_url_string(url.strip()))
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        return url.strip()
-    host = (parts.hostname or "").lower().rstrip(".")
-    port = _port(parts.netloc)
+    try:
+        if base:
+            url = urljoin(base, url)
+        parts = urlsplit(safe_url_string(url.strip()))
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            return url.strip()
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except (ValueError, UnicodeError) as exc:
+        raise InvalidURL(url, str(exc) or type(exc).__name__) from exc
+    if not host:
+        raise InvalidURL(url, "no host")
     netloc = host if port is None or str(port) == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
     path = _MULTI_SLASH.sub("/", parts.path or "/")
     path = _INDEX_FILE.sub("/", path)
@@ -58,10 +76,11 @@ def canonicalize(url: str, base: str | None = None) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
 
 
-def _port(netloc: str) -> int | None:
+def canonical_or_none(url: str, base: str | None = None) -> str | None:
+    """canonicalize(), or None for a link that cannot be read (the caller skips it)."""
     try:
-        return urlsplit(f"//{netloc}").port
-    except ValueError:
+        return canonicalize(url, base)
+    except InvalidURL:
         return None
 
 

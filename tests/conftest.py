@@ -2,6 +2,10 @@
 
 Browser tests skip with a reason when /usr/bin/chromium is missing, except under
 OBS_REQUIRE_BROWSER=1 (set by CI), where a missing browser is a failure.
+
+Property tests (hypothesis) are derandomized by default: the same examples on every run, so
+CI cannot fail on a commit that passed before. `make fuzz` (OBS_HYPOTHESIS_PROFILE=fuzz) draws
+many fresh random examples to find new counterexamples; keep each one found as an @example.
 """
 
 from __future__ import annotations
@@ -11,6 +15,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# "ci" (the default, also for `make test`): a fixed set of examples derived from each test.
+settings.register_profile("ci", derandomize=True, database=None, max_examples=150,
+                          deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture])
+# "fuzz" (`make fuzz`): random seeds and many more examples; failures print a reproducer blob.
+settings.register_profile("fuzz", derandomize=False, database=None, max_examples=5000,
+                          deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                 HealthCheck.too_slow])
+settings.load_profile(os.environ.get("OBS_HYPOTHESIS_PROFILE", "ci"))
 
 CHROMIUM = os.environ.get("OBS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -1,26 +1,33 @@
 """Property-based tests (hypothesis) for the parsers that read untrusted input: amounts, dates,
 URL canonicalisation and the source registry. Each property holds for any input hypothesis can
-find, including arbitrary Unicode text."""
+find, including arbitrary Unicode text.
+
+Examples are derandomized in CI and `make test` (profile "ci" in tests/conftest.py); `make fuzz`
+looks for new counterexamples, and every one ever found stays here as an @example."""
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
+from ipaddress import ip_address
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crawler.dates import find_dates, parse_machine_date, published_in_text
+from crawler.discovery import parse_feed, parse_listing, parse_sitemap
 from crawler.sources import SOURCE_KEYS, SourceError, check_sources, load_sources
-from crawler.urls import canonicalize
+from crawler.urls import InvalidURL, canonicalize
 
 amounts = pytest.importorskip("nlp.amounts", reason="nlp/amounts.py not present")
 
-PROPS = settings(max_examples=150, deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Example counts, seeds and health checks come from the loaded profile (tests/conftest.py).
+PROPS = settings()
 MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
           "settembre", "ottobre", "novembre", "dicembre")
 REFERENCE = date(2026, 11, 22)
@@ -115,14 +122,37 @@ def test_future_dates_in_text_are_dropped(day: date):
 
 labels = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10)
 hosts = st.lists(labels, min_size=2, max_size=4).map(".".join)
-# Names, not IP literals: an IP host keeps its scheme (no certificate makes https a copy).
-names_only = hosts.filter(lambda h: not all(part.isdigit() for part in h.split(".")))
+_NUMBER_LABEL = re.compile(r"^(?:[0-9]+|0x[0-9a-f]*)$")
+
+
+def _ends_in_a_number(host: str) -> bool:
+    """WHATWG's "ends in a number": such a host is parsed as IPv4 (and rejected if it is not)."""
+    return bool(_NUMBER_LABEL.match(host.split(".")[-1]))
+
+
+# Host names, not IP literals (an IP host keeps its scheme: no certificate makes https a copy),
+# and not ending in a number (next test).
+names_only = hosts.filter(lambda h: not _ends_in_a_number(h))
+numeric_tail = st.tuples(st.lists(labels, min_size=1, max_size=3),
+                         st.from_regex(_NUMBER_LABEL, fullmatch=True)).map(
+    lambda t: ".".join(t[0]) + "." + t[1])
 segments = st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.~àè", min_size=1,
                             max_size=12).filter(lambda s: s not in (".", "..")), max_size=4)
 params = st.lists(st.tuples(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6)
                             .filter(lambda k: not k.startswith(("utm", "ref", "share"))),
                             st.text("abcdefghijklmnopqrstuvwxyz0123456789", max_size=6)),
                   max_size=4, unique_by=lambda kv: kv[0])
+# Whatever a page may put in an href: any printable text, hosts with odd characters, ports,
+# broken IPv6 brackets.
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+url_like = st.builds(
+    lambda scheme, host, port, path: f"{scheme}://{host}{port}/{path}",
+    st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
+    st.one_of(hosts, any_text, st.builds(lambda h: f"[{h}", any_text),
+              st.ip_addresses().map(str)),
+    st.one_of(st.just(""), st.integers(min_value=-10, max_value=10**6).map(lambda n: f":{n}"),
+              any_text.map(lambda t: ":" + t)),
+    any_text)
 
 
 def _url(scheme: str, host: str, path: list[str], query: list[tuple[str, str]],
@@ -130,6 +160,19 @@ def _url(scheme: str, host: str, path: list[str], query: list[tuple[str, str]],
     q = "&".join(f"{k}={v}" for k, v in query)
     return f"{scheme}://{host}/{'/'.join(path)}" + (f"?{q}" if q else "") + (
         f"#{fragment}" if fragment else "")
+
+
+def _canonical_or_error(url: str) -> str | None:
+    """canonicalize's contract: a stable canonical string, or InvalidURL (never another error)."""
+    try:
+        out = canonicalize(url)
+    except InvalidURL as exc:
+        assert exc.reason and exc.url == url
+        return None
+    assert isinstance(out, str)
+    if out.startswith(("http://", "https://")):
+        assert canonicalize(out) == out
+    return out
 
 
 @PROPS
@@ -148,6 +191,19 @@ def test_canonical_urls_are_stable_and_ignore_cosmetic_differences(host, path, q
 
 
 @PROPS
+@given(numeric_tail, segments)
+@example("a.0", [])  # found by CI (w3lib: "'a.0' is not a valid IPv4 address")
+@example("a.0x", [])  # found by make fuzz
+@example("0.0x", [])  # found by make fuzz (read as the IPv4 address 0.0.0.0)
+def test_hosts_ending_in_a_number_are_ip_addresses_or_a_typed_error(host: str, path: list[str]):
+    try:
+        url = canonicalize(_url("https", host, path, []))
+    except InvalidURL:
+        return
+    assert ip_address(url.split("/")[2]).version == 4 and canonicalize(url) == url
+
+
+@PROPS
 @given(st.ip_addresses(v=4).map(str), segments)
 def test_ip_hosts_keep_their_scheme(ip: str, path: list[str]):
     for scheme in ("http", "https"):
@@ -156,12 +212,36 @@ def test_ip_hosts_keep_their_scheme(ip: str, path: list[str]):
 
 
 @PROPS
-@given(st.text(max_size=200))
-def test_canonicalize_never_fails_on_any_text(text: str):
-    out = canonicalize(text)
-    assert isinstance(out, str)
-    if out.startswith(("http://", "https://")):
-        assert canonicalize(out) == out
+@given(st.text(max_size=200) | url_like)
+@example("https://a.0/x")
+@example("http://[::1/")
+@example("https://x.it:99999/a")
+@example("http://exa mple.com/")
+@example("HTTP::/0")  # found by make fuzz: no host, then read as 0.0.0.0 on a second pass
+@example("HTTP::/\x7f")  # found by make fuzz
+def test_canonicalize_gives_a_result_or_a_typed_error_for_any_text(text: str):
+    _canonical_or_error(text)
+
+
+@PROPS
+@given(st.lists(url_like | any_text, max_size=8))
+@example(["https://a.0/x", "http://[::1/", "https://x.it:99999/a"])
+def test_one_bad_link_never_loses_the_feed_sitemap_or_listing(bad: list[str]):
+    good = "https://www.esempio.it/notizie/2026/avviso-coprogettazione-anziani"
+    hrefs = [*bad, good]
+    items = "".join(f"<item><title>t</title><link>{escape(h)}</link></item>" for h in hrefs)
+    feed = f'<rss version="2.0"><channel><title>x</title>{items}</channel></rss>'
+    assert good in [link.url for link in parse_feed(feed.encode(), "https://www.esempio.it/feed")]
+    urls = "".join(f"<url><loc>{escape(h)}</loc></url>" for h in hrefs)
+    sitemap = ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               f"{urls}</urlset>")
+    doc = parse_sitemap(sitemap.encode(), "https://www.esempio.it/sitemap.xml")
+    assert good in [link.url for link in doc.links]
+    anchors = "".join(f'<article><h2><a href="{escape(h, {chr(34): "&quot;"})}">t</a></h2>'
+                      "</article>" for h in hrefs)
+    listing = parse_listing(f"<html><body>{anchors}</body></html>",
+                            "https://www.esempio.it/notizie", ("esempio.it",))
+    assert good in [link.url for link in listing.links]
 
 
 # ---------------------------------------------------------------- source registry
