@@ -1,15 +1,23 @@
 """The offline demo: serve the bundled sites on 127.0.0.x, crawl them with the real spiders,
 analyse, write the weekly digest, then start Datasette. Orchestration only: every step is the
-same library call the CLI and the scheduler use."""
+same library call the CLI and the scheduler use (`scheduler.runs.crawl_and_analyze`)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
 DEMO_SOURCES_TEMPLATE = Path(__file__).resolve().parent / "sources.toml.tmpl"
+RunFunction = Callable[[Path, Path], object]  # (sources, db) -> scheduler.runs.RunReport
+
+
+def _quiet_run(sources: Path, db_path: Path):
+    from scheduler.runs import crawl_and_analyze
+
+    return crawl_and_analyze(sources, db_path, timeout_s=600)
 
 
 def write_demo_sources(urls: dict[str, str], path: Path) -> Path:
@@ -24,24 +32,22 @@ def write_demo_sources(urls: dict[str, str], path: Path) -> Path:
 def demo_week(db_path: Path) -> str:
     """The ISO week with the most relevant stories: the demo's digest week."""
     from store.db import open_db
+    from store.digests import busiest_week
 
-    row = open_db(db_path).execute(
-        "SELECT week FROM stories WHERE relevant = 1 AND week IS NOT NULL "
-        "GROUP BY week ORDER BY count(*) DESC, week DESC LIMIT 1"
-    ).fetchone()
-    return row[0] if row else "2026-W46"
+    return busiest_week(open_db(db_path)) or "2026-W46"
 
 
 def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
-             console: Console | None = None) -> dict:
-    """Run the whole offline demo; returns the figures it printed."""
-    from crawler.run import crawl
+             console: Console | None = None, run: RunFunction | None = None) -> dict:
+    """Run the whole offline demo; returns the figures it printed.
 
-    from cli_support import analyze_with_progress, print_crawl_report
+    `run(sources, db)` is the crawl-then-analyse step: `scheduler.runs.crawl_and_analyze` by
+    default, or the caller's version with a live display (the CLI passes one)."""
     from demo_sites.server import serve_demo
     from digest.build import write_digest
 
     console = console or Console(stderr=True)
+    run = run or _quiet_run
     started = time.monotonic()
     out_dir = db_path.parent
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -54,16 +60,12 @@ def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
         for site, url in urls.items():
             console.print(f"  {site}: {url}")
         sources = write_demo_sources(urls, out_dir / "demo-sources.toml")
-        console.rule("[bold]2. Crawl")
-        with console.status("Crawling the demo sites with the real spiders…"):
-            report = crawl(sources, db_path, None, timeout_s=600)
-        print_crawl_report(report, console)
+        console.rule("[bold]2. Raccolta e analisi")
+        analysis = run(sources, db_path).analysis
     finally:
         for handle in servers.values():
             handle.stop()
-    console.rule("[bold]3. Analisi")
-    analysis = analyze_with_progress(db_path, False, console)
-    console.rule("[bold]4. Digest settimanale")
+    console.rule("[bold]3. Digest settimanale")
     week = demo_week(db_path)
     digest = write_digest(db_path, week, out_dir / "digest")
     console.print(f"  {week}: {digest.stories} storie → {digest.html_path}")
@@ -73,6 +75,6 @@ def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
     if serve:
         from publish.serve import serve_database
 
-        console.rule("[bold]5. Datasette")
+        console.rule("[bold]4. Datasette")
         serve_database(db_path, host="127.0.0.1", port=port, console=console)
     return figures

@@ -58,3 +58,33 @@ def analyze_db(
         if progress:
             progress(i, len(todo))
     return report
+
+
+def report_json(report: AnalyzeReport) -> dict:
+    """The summary line the child process prints (first 20 failures with their errors)."""
+    return {"event": "finished", "analysed": report.analysed, "relevant": report.relevant,
+            "failed": len(report.failed), "errors": dict(list(report.failed.items())[:20])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m nlp.stage --db FILE [--all]`: the analysis stage in its own process (models
+    load there and their memory goes back when it ends). Prints one JSON summary line."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m nlp.stage", description=main.__doc__)
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--all", action="store_true", help="re-analyse every article")
+    args = parser.parse_args(argv)
+    try:
+        report = analyze_db(args.db, everything=args.all)
+    except StoreError as exc:
+        print(f"errore: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report_json(report), ensure_ascii=False), flush=True)
+    return 1 if report.failed and not report.analysed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
