@@ -12,6 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from store.taxonomy import TAXONOMY, Taxonomy
+
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 SITES = ("portal", "localnews", "comune")
 ROME = ZoneInfo("Europe/Rome")
@@ -38,7 +40,7 @@ class Organisation:
     """One entity behind every surface form ("ANAC", "Autorità nazionale anticorruzione")."""
 
     canonical: str
-    type: str  # an organisation type id of taxonomy.json (guidelines, section 4)
+    type: str  # an org_types id of the taxonomy (store/taxonomy.toml)
 
 
 @dataclass(frozen=True)
@@ -85,18 +87,17 @@ def load_json(name: str, content_dir: Path = CONTENT_DIR) -> dict:
 
 def load_articles(content_dir: Path = CONTENT_DIR) -> list[Article]:
     """All articles of all sites, validated, sorted by site then newest first."""
-    taxonomy = load_json("taxonomy.json", content_dir)
     articles: list[Article] = []
     for site in SITES:
         path = content_dir / "articles" / f"{site}.json"
         for raw in json.loads(path.read_text(encoding="utf-8")):
-            articles.append(parse_article(raw, site, taxonomy))
+            articles.append(parse_article(raw, site))
     _check_unique_slugs(articles)
     _check_organisations(articles, load_organisations(content_dir))
     return sorted(articles, key=lambda a: (SITES.index(a.site), -a.published_at.timestamp()))
 
 
-def parse_article(raw: dict, site: str, taxonomy: dict) -> Article:
+def parse_article(raw: dict, site: str, taxonomy: Taxonomy = TAXONOMY) -> Article:
     """One article from its JSON object; raises ContentError naming the slug on any problem."""
     slug = raw.get("slug", "?")
     keys = set(raw)
@@ -121,17 +122,17 @@ def parse_article(raw: dict, site: str, taxonomy: dict) -> Article:
     return article
 
 
-def _check_article(article: Article, taxonomy: dict) -> None:
+def _check_article(article: Article, taxonomy: Taxonomy) -> None:
     problems = []
     if not FIRST_DAY <= article.published <= LAST_DAY:
         problems.append(f"published {article.published} outside {FIRST_DAY}..{LAST_DAY}")
     if article.updated and article.updated <= article.published:
         problems.append("updated must be later than published")
-    if bad := set(article.practice_types) - set(taxonomy["practice_types"]):
+    if bad := set(article.practice_types) - set(taxonomy.ids("practice_types")):
         problems.append(f"unknown practice types {sorted(bad)}")
-    if bad := set(article.policy_areas) - set(taxonomy["policy_areas"]):
+    if bad := set(article.policy_areas) - set(taxonomy.ids("policy_areas")):
         problems.append(f"unknown policy areas {sorted(bad)}")
-    if bad := {a.kind for a in article.amounts} - set(taxonomy["amount_kinds"]):
+    if bad := {a.kind for a in article.amounts} - set(taxonomy.ids("amount_kinds")):
         problems.append(f"unknown amount kinds {sorted(bad)}")
     if article.relevant != bool(article.practice_types and article.policy_areas):
         problems.append("relevant articles need practice types and policy areas; others none")
@@ -145,7 +146,7 @@ def _check_article(article: Article, taxonomy: dict) -> None:
 
 def load_organisations(content_dir: Path = CONTENT_DIR) -> dict[str, Organisation]:
     """Surface form -> canonical name and type, from ``organisations.json``."""
-    types = set(load_json("taxonomy.json", content_dir)["organisation_types"])
+    types = set(TAXONOMY.ids("org_types"))
     raw = load_json("organisations.json", content_dir)["organisations"]
     table = {text: Organisation(**info) for text, info in raw.items()}
     if bad := {text for text, org in table.items() if org.type not in types}:

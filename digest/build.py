@@ -11,29 +11,25 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from store.db import open_db, transaction, utcnow
+from store.db import open_db, utcnow
+from store.digests import (
+    largest_amounts,
+    new_organisations,
+    relevant_stories,
+    save_digest,
+    troubled_sources,
+)
+from store.taxonomy import TAXONOMY
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-PRACTICE_NAMES = {
-    "coprogrammazione": "Co-programmazione",
-    "coprogettazione": "Co-progettazione",
-    "accreditamento": "Accreditamento",
-    "convenzione": "Convenzioni (art. 56)",
-    "partenariato": "Partenariati pubblico-privati",
-    "patto_collaborazione": "Patti di collaborazione",
-    "comunita_pratica": "Comunità di pratica",
-    "formazione_evento": "Formazione ed eventi",
-    "ricerca_valutazione": "Ricerca e valutazione",
-    "bando_finanziamento": "Bandi e finanziamenti",
-    "normativa": "Normativa",
-}
+PRACTICE_NAMES = TAXONOMY.names("practice_types")  # id -> Italian name, in display order
 OTHER = "altro"
 MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
           "settembre", "ottobre", "novembre", "dicembre"]
@@ -122,17 +118,7 @@ def _lead(text: str, limit: int = 220) -> str:
 
 
 def _stories(db: sqlite_utils.Database, start: date, end: date, base_url: str) -> list[Story]:
-    rows = db.query(
-        """SELECT s.id, s.title, s.url, s.published, s.text, s.practice_types, s.regioni,
-                  src.name AS source,
-                  (SELECT count(*) FROM articles c WHERE c.cluster_id = s.cluster_id) AS copies,
-                  (SELECT evidence FROM labels l WHERE l.article_id = s.id
-                     AND l.task = 'practice_type' ORDER BY score DESC LIMIT 1) AS evidence
-           FROM stories s LEFT JOIN sources src ON src.id = s.source_id
-           WHERE s.relevant = 1 AND s.published BETWEEN ? AND ?
-           ORDER BY s.relevance_score DESC, s.published DESC""",
-        [start.isoformat(), end.isoformat()],
-    )
+    rows = relevant_stories(db, start.isoformat(), end.isoformat())
     return [
         Story(id=r["id"], title=r["title"] or "(senza titolo)", url=r["url"],
               source=r["source"] or "", published=r["published"],
@@ -162,36 +148,16 @@ def _chart(stories: list[Story]) -> list[tuple[str, int, int]]:
 
 
 def _new_organisations(db, start: date, end: date) -> list[dict]:
-    return list(db.query(
-        """SELECT o.id, o.name, o.type, o.articles_count FROM organisations o
-           WHERE o.first_seen BETWEEN ? AND ?
-             AND EXISTS (SELECT 1 FROM mentions m JOIN articles a ON a.id = m.article_id
-                         WHERE m.org_id = o.id AND a.relevant = 1)
-           ORDER BY o.articles_count DESC, o.name LIMIT 15""",
-        [start.isoformat(), end.isoformat()],
-    ))
+    return new_organisations(db, start.isoformat(), end.isoformat())
 
 
 def _amounts(db, start: date, end: date) -> list[dict]:
-    return list(db.query(
-        """SELECT am.text, am.value, am.context, s.title, s.url FROM amounts am
-           JOIN stories s ON s.id = am.article_id
-           WHERE am.kind = 'money' AND s.relevant = 1 AND s.published BETWEEN ? AND ?
-           ORDER BY am.value DESC LIMIT 5""",
-        [start.isoformat(), end.isoformat()],
-    ))
+    return largest_amounts(db, start.isoformat(), end.isoformat())
 
 
 def _health(db, end: date) -> list[dict]:
     """Sources whose last run failed, or with no article in the last 30 days."""
-    silent_since = (end - timedelta(days=30)).isoformat()
-    return list(db.query(
-        """SELECT source_id, name, last_status, last_article, recent_failures
-           FROM source_health
-           WHERE last_status = 'failed' OR last_article IS NULL OR last_article < ?
-           ORDER BY name""",
-        [silent_since],
-    ))
+    return troubled_sources(db, (end - timedelta(days=30)).isoformat())
 
 
 def gather(db: sqlite_utils.Database, week: str, base_url: str) -> DigestData:
@@ -277,8 +243,5 @@ def write_digest(db_path: Path, week: str, out_dir: Path,
         raise DigestError(f"{out_dir}: cannot write the digest ({exc.strerror or exc})") from exc
     stats = {"stories": data.stories_total, "copies": data.copies_total,
              "sources": len(data.sources), "regions": data.regions}
-    with transaction(db):
-        db["digests"].upsert({"week": week, "generated_at": datetime.now().isoformat(
-            timespec="seconds"), "title": data.title, "markdown": markdown, "html": html,
-            "stats": json.dumps(stats, ensure_ascii=False)}, pk="week")
+    save_digest(db, week, data.title, markdown, html, stats)
     return DigestResult(week, data.stories_total, md_path, html_path, markdown, html)

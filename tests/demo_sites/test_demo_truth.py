@@ -8,8 +8,9 @@ import pytest
 
 from demo_sites.content import CONTENT_DIR, ContentError, load_articles, parse_article
 from demo_sites.truth import load_truth
+from store.taxonomy import TAXONOMY
 
-TAXONOMY = json.loads((CONTENT_DIR / "taxonomy.json").read_text(encoding="utf-8"))
+PRACTICE_TYPES = TAXONOMY.ids("practice_types")
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +29,12 @@ def test_counts_per_site_and_relevance(articles) -> None:
 
 def test_every_practice_type_has_two_relevant_articles(articles) -> None:
     counts = Counter(p for a in articles if a.relevant for p in a.practice_types)
-    assert {p: counts[p] for p in TAXONOMY["practice_types"] if counts[p] < 2} == {}
+    assert {p: counts[p] for p in PRACTICE_TYPES if counts[p] < 2} == {}
 
 
 def test_policy_areas_are_spread(articles) -> None:
     counts = Counter(p for a in articles if a.relevant for p in a.policy_areas)
-    assert {p: counts[p] for p in TAXONOMY["policy_areas"] if counts[p] < 2} == {}
+    assert {p: counts[p] for p in TAXONOMY.ids("policy_areas") if counts[p] < 2} == {}
 
 
 def test_weekly_digest_weeks_have_content(articles) -> None:
@@ -76,7 +77,7 @@ def test_amounts_cover_the_written_formats(articles) -> None:
         assert example in texts
     for article in articles:
         for amount in article.amounts:
-            assert amount.kind in TAXONOMY["amount_kinds"]
+            assert amount.kind in TAXONOMY.ids("amount_kinds")
             assert amount.value > 0
 
 
@@ -100,11 +101,11 @@ def test_urls_are_unique_and_absolute() -> None:
 def test_loader_rejects_labels_outside_the_guidelines() -> None:
     raw = json.loads((CONTENT_DIR / "articles" / "comune.json").read_text(encoding="utf-8"))[0]
     with pytest.raises(ContentError, match="unknown practice types"):
-        parse_article(raw | {"practice_types": ["coprogettazione", "appalto"]}, "comune", TAXONOMY)
+        parse_article(raw | {"practice_types": ["coprogettazione", "appalto"]}, "comune")
     with pytest.raises(ContentError, match="not in the text"):
-        parse_article(raw | {"places": ["Piacenza"]}, "comune", TAXONOMY)
+        parse_article(raw | {"places": ["Piacenza"]}, "comune")
     with pytest.raises(ContentError, match="unknown keys"):
-        parse_article(raw | {"lable": 1}, "comune", TAXONOMY)
+        parse_article(raw | {"lable": 1}, "comune")
     assert len(load_articles()) == len(load_truth().articles)
 
 
