@@ -22,7 +22,7 @@ from pathlib import Path
 
 from crawler.settings import DOWNLOAD_TIMEOUT as DEFAULT_DOWNLOAD_TIMEOUT
 from crawler.sources import load_sources, select_sources
-from store.articles import record_crawl_run
+from store.articles import crawl_run_records, record_crawl_run
 from store.db import open_db
 
 Progress = Callable[[dict], None]
@@ -157,7 +157,7 @@ def _tail(log_path: Path) -> str:
 def _reports(db_path: Path, run_id: str, chosen: list, returncode: int, timed_out: bool,
              tail: str) -> list[SourceReport]:
     db = open_db(db_path)
-    rows = {r["source_id"]: r for r in db["crawl_runs"].rows_where("run_id = ?", [run_id])}
+    rows = crawl_run_records(db, run_id)
     out = []
     for source in chosen:
         row = rows.get(source.id)
@@ -173,7 +173,7 @@ def _reports(db_path: Path, run_id: str, chosen: list, returncode: int, timed_ou
             requests=row["requests"] or 0, responses_304=row["responses_304"] or 0,
             article_pages=row["article_pages"] or 0, new_articles=row["new_articles"] or 0,
             duplicates=row["duplicates"] or 0, filtered=row["filtered"] or 0,
-            errors=row["errors"] or 0, errors_by_kind=json.loads(row["errors_by_kind"] or "{}"),
+            errors=row["errors"] or 0, errors_by_kind=row["errors_by_kind"],
             duration_s=row["duration_s"] or 0.0, message=row["message"] or "",
         ))
     db.conn.close()

@@ -18,7 +18,14 @@ import sqlite_utils
 
 from nlp.classify import MODEL_DIR, POLICY_AREAS, PRACTICE_TYPES, SIDECAR_FILE, TASK_LABELS
 from store.db import open_db
-from store.reviews import REVIEW_TASKS, ReviewError, insert_reviews, labels_of, review_candidates
+from store.reviews import (
+    REVIEW_TASKS,
+    ReviewError,
+    insert_reviews,
+    label_scores_by_article,
+    labels_of,
+    review_candidates,
+)
 
 DEFAULT_THRESHOLD = 0.5
 HELP = ("[y] labels are right  [n] not relevant  [r] relevant  [p] set practice types  "
@@ -84,9 +91,7 @@ def review_queue(db: sqlite_utils.Database, limit: int = 20, *,
                  model_dir: Path | None = None) -> list[ReviewItem]:
     """Unreviewed analysed articles, least confident first."""
     candidates = review_candidates(db)
-    labels: dict[str, list[dict]] = {}
-    for row in db.query("SELECT article_id, task, label, score FROM labels"):
-        labels.setdefault(row["article_id"], []).append(row)
+    labels = label_scores_by_article(db)
     return queue_items(candidates, labels, model_thresholds(model_dir), limit)
 
 

@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from scheduler.config import Schedule, load_schedule
-from store.db import open_db, transaction, utcnow
-from store.jobs import abandon_interrupted_runs, last_runs
+from store.db import open_db
+from store.job_runs import abandon_interrupted_runs, abandon_own_runs, last_runs
 
 JOB_FUNC = "scheduler.jobs:run_job"
 
@@ -103,11 +103,7 @@ def _children(pid: int) -> list[int]:
 
 
 def _abandon_running(db_path: Path) -> None:
-    db = open_db(db_path)
-    with transaction(db):
-        db.execute("UPDATE job_runs SET status = 'abandoned', finished = ?, "
-                   "error = 'scheduler stopped while the job ran' "
-                   "WHERE status = 'running' AND pid = ?", [utcnow(), os.getpid()])
+    abandon_own_runs(open_db(db_path), "scheduler stopped while the job ran")
 
 
 def run_scheduler(schedule_path: Path, db_path: Path, *,

@@ -181,6 +181,14 @@ def error_reasons(db: sqlite_utils.Database, urls: list[str]) -> dict[str, str]:
     return _seen_rows(db, urls, "reason", " AND status = 'error'")
 
 
+def transient_errors(db: sqlite_utils.Database, source_id: str) -> list[tuple[str, str]]:
+    """(url, reason) of a source's URLs that failed with a transient error (no HTTP answer or
+    a 5xx): candidates to retry on the next run."""
+    return [tuple(row) for row in db.execute(
+        "SELECT url, reason FROM seen_urls WHERE source_id = ? AND status = 'error' "
+        "AND (http_status IS NULL OR http_status >= 500)", [source_id]).fetchall()]
+
+
 def save_raw_page(
     db: sqlite_utils.Database,
     url: str,
@@ -229,6 +237,15 @@ def record_crawl_run(db: sqlite_utils.Database, run: dict) -> None:
         row["errors_by_kind"] = json.dumps(row["errors_by_kind"], sort_keys=True)
     with transaction(db):
         db["crawl_runs"].upsert(row, pk="id", alter=True)
+
+
+def crawl_run_records(db: sqlite_utils.Database, run_id: str) -> dict[str, dict]:
+    """The per-source records of one crawl run, by source id (errors_by_kind decoded)."""
+    out = {}
+    for row in db["crawl_runs"].rows_where("run_id = ?", [run_id]):
+        row["errors_by_kind"] = json.loads(row.get("errors_by_kind") or "{}")
+        out[row["source_id"]] = row
+    return out
 
 
 def save_link_hints(db: sqlite_utils.Database, hints: list[dict]) -> None:

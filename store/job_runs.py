@@ -1,4 +1,5 @@
-"""Records of scheduled job runs: every run is a row (job, start, end, status, counts, error)."""
+"""Records of scheduled job runs (every run is a row: job, start, end, status, counts, error)
+and the source-health figures the scheduler's health job reads."""
 
 from __future__ import annotations
 
@@ -55,3 +56,22 @@ def last_runs(db: sqlite_utils.Database) -> dict[str, dict]:
     rows = db.query("""SELECT * FROM job_runs r WHERE started = (
                          SELECT max(started) FROM job_runs s WHERE s.job = r.job)""")
     return {r["job"]: r for r in rows}
+
+
+def abandon_own_runs(db: sqlite_utils.Database, reason: str) -> None:
+    """Mark this process's 'running' rows as abandoned (the scheduler is stopping)."""
+    with transaction(db):
+        db.execute("UPDATE job_runs SET status = 'abandoned', finished = ?, error = ? "
+                   "WHERE status = 'running' AND pid = ?", [utcnow(), reason, os.getpid()])
+
+
+def flagged_sources(db: sqlite_utils.Database) -> list[str]:
+    """Sources whose last three crawl runs all failed (the `source_health` view's flag)."""
+    return [r["source_id"] for r in db.query(
+        "SELECT source_id FROM source_health WHERE flagged = 1 ORDER BY source_id")]
+
+
+def never_run_sources(db: sqlite_utils.Database) -> list[str]:
+    """Sources in the registry that no crawl has reached yet."""
+    return [r["source_id"] for r in db.query(
+        "SELECT source_id FROM source_health WHERE last_run IS NULL ORDER BY source_id")]

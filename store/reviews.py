@@ -103,3 +103,11 @@ def labels_of(db: sqlite_utils.Database, article_id: str) -> list[dict]:
         "SELECT task, label, score, evidence, model_version FROM labels "
         "WHERE article_id = ? ORDER BY task, score DESC", [article_id]
     ))
+
+
+def label_scores_by_article(db: sqlite_utils.Database) -> dict[str, list[dict]]:
+    """Every stored label (task, label, score), grouped by article id."""
+    out: dict[str, list[dict]] = {}
+    for row in db.query("SELECT article_id, task, label, score FROM labels"):
+        out.setdefault(row["article_id"], []).append(row)
+    return out

@@ -45,6 +45,7 @@ from store.articles import (
     put_validators,
     save_link_hints,
     seen_status,
+    transient_errors,
 )
 from store.db import open_db
 
@@ -223,11 +224,8 @@ class SourceSpider(scrapy.Spider):
 
     def retry_requests(self, source: Source) -> list[scrapy.Request]:
         """Article URLs that failed with a transient error on earlier runs."""
-        rows = self.db.execute(
-            "SELECT url, reason FROM seen_urls WHERE source_id = ? AND status = 'error' "
-            "AND (http_status IS NULL OR http_status >= 500)", [source.id]).fetchall()
         out = []
-        for url, reason in rows:
+        for url, reason in transient_errors(self.db, source.id):
             if self._given_up_on(reason):
                 continue
             if self.ledger.claim(canonicalize(url)):
