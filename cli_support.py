@@ -14,22 +14,40 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+# The words the Datasette interface uses for the same things.
+RUN_STATUS = {"ok": "ok", "partial": "parziale", "failed": "non riuscita"}
+SOURCE_KINDS = {"portal": "Portale", "local_news": "Notizie locali", "institution": "Istituzione"}
+REEXTRACT_COUNTS = {"pages": "pagine rilette", "new": "articoli nuovi",
+                    "updated": "articoli aggiornati", "unchanged": "invariati",
+                    "duplicate": "duplicati", "not_article": "non articoli",
+                    "skipped": "saltate"}
+
+
+# Error types whose message is meant for people (module, class name); tests check each exists.
+KNOWN_ERRORS = (
+    ("store.db", "StoreError"),
+    ("store.reviews", "ReviewError"),
+    ("store.taxonomy", "TaxonomyError"),
+    ("crawler.sources", "SourceError"),
+    ("crawler.sources", "UnknownSourceError"),
+    ("nlp.classify", "ModelError"),
+    ("nlp.classify", "CorpusError"),
+    ("nlp.entities", "ExtractionError"),
+    ("nlp.eval_data", "EvalDataError"),
+    ("nlp.features", "RulesError"),
+    ("scheduler.config", "ScheduleError"),
+    ("scheduler.service", "SchedulerLocked"),
+    ("scheduler.runs", "RunTimeout"),
+    ("scheduler.runs", "AnalysisFailed"),
+    ("digest.build", "DigestError"),
+    ("digest.mail", "MailError"),
+)
+
 
 def known_errors() -> tuple[type[BaseException], ...]:
     """Error types that carry a user-facing message: printed without a traceback."""
     errors: list[type[BaseException]] = [OSError]
-    for module, name in (
-        ("store.db", "StoreError"),
-        ("crawler.sources", "SourceError"),
-        ("crawler.sources", "UnknownSourceError"),
-        ("nlp.classify", "ModelError"),
-        ("nlp.entities", "ModelError"),
-        ("nlp.entities", "ExtractionError"),
-        ("scheduler.config", "ScheduleError"),
-        ("scheduler.service", "SchedulerLocked"),
-        ("digest.build", "DigestError"),
-        ("digest.mail", "MailError"),
-    ):
+    for module, name in KNOWN_ERRORS:
         # An error can only come from a module already imported: looking it up in sys.modules
         # keeps a failing (or merely exiting) command from importing spaCy and scikit-learn.
         err = getattr(sys.modules.get(module), name, None)
@@ -54,8 +72,33 @@ def read_text_input(file: str, fail: Callable[[str], None]) -> str:
         return sys.stdin.read()
     path = Path(file)
     if not path.is_file():
-        fail(f"{path}: file not found")
+        fail(f"{path}: file non trovato")
     return path.read_bytes().decode("utf-8", errors="replace")
+
+
+class CrawlProgress:
+    """A live count of articles and errors per source, fed by the crawl's JSON events."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, event: dict) -> None:
+        kind, source = event.get("event"), event.get("source")
+        if kind == "started":
+            for sid in event.get("sources", []):
+                self.tasks[sid] = self.progress.add_task(f"raccolta {sid}", total=None)
+        elif source in self.tasks and kind in ("article", "error"):
+            self.counts[source] = self.counts.get(source, 0) + 1
+            self.progress.advance(self.tasks[source])
+            if kind == "error":
+                self.progress.update(self.tasks[source],
+                                     description=f"raccolta {source} [red]!")
+
+    def close(self) -> None:
+        for sid, task in self.tasks.items():
+            self.progress.update(task, total=self.counts.get(sid, 0))
 
 
 def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console):
@@ -63,35 +106,50 @@ def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, con
     from crawler.run import crawl
 
     with progress_bar(console) as progress:
-        tasks: dict[str, int] = {}
-        counts: dict[str, int] = {}
-
-        def on_event(event: dict) -> None:
-            kind, source = event.get("event"), event.get("source")
-            if kind == "started":
-                for sid in event.get("sources", []):
-                    tasks[sid] = progress.add_task(f"crawl {sid}", total=None)
-            elif source in tasks and kind in ("article", "error"):
-                counts[source] = counts.get(source, 0) + 1
-                progress.advance(tasks[source])
-                if kind == "error":
-                    progress.update(tasks[source], description=f"crawl {source} [red]!")
-
+        live = CrawlProgress(progress)
         report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout,
-                       progress=on_event)
-        for sid, task in tasks.items():
-            progress.update(task, total=counts.get(sid, 0))
+                       progress=live)
+        live.close()
     print_crawl_report(report, console)
     return report
 
 
+def run_with_progress(sources: Path, db: Path, timeout: float, console: Console,
+                      source_ids=None):
+    """`scheduler.runs.crawl_and_analyze` (the scheduled run) with a live display."""
+    from scheduler.runs import crawl_and_analyze
+
+    progress = progress_bar(console)
+    live = CrawlProgress(progress)
+
+    def crawled(report) -> None:
+        live.close()
+        progress.stop()
+        print_crawl_report(report, console)
+        console.print("Analisi degli articoli nuovi in corso…")
+
+    progress.start()
+    try:
+        run = crawl_and_analyze(sources, db, list(source_ids) if source_ids else None,
+                                timeout_s=timeout, on_crawl_event=live, on_crawl_report=crawled)
+    finally:
+        progress.stop()
+    print_analysis_summary(run.analysis.analysed, run.analysis.relevant,
+                           run.analysis.errors, console, failed=run.analysis.failed)
+    return run
+
+
 def print_crawl_report(report, console: Console) -> None:
-    table = Table(title="Crawl", title_justify="left")
-    for col in ("source", "status", "requests", "new", "duplicates", "errors", "message"):
-        table.add_column(col)
+    table = Table(title="Raccolta", title_justify="left")
+    table.add_column("Fonte", no_wrap=True)
+    table.add_column("Esito", no_wrap=True)
+    for col in ("Richieste", "Articoli nuovi", "Duplicati", "Errori"):
+        table.add_column(col, justify="right")
+    table.add_column("Messaggio", overflow="fold")
     for src in report.sources:
         colour = {"ok": "green", "partial": "yellow"}.get(src.status, "red")
-        table.add_row(src.source_id, f"[{colour}]{src.status}[/]", str(src.requests),
+        status = RUN_STATUS.get(src.status, src.status)
+        table.add_row(src.source_id, f"[{colour}]{status}[/]", str(src.requests),
                       str(src.new_articles), str(src.duplicates), str(src.errors),
                       escape(src.message or ""))
     console.print(table)
@@ -107,20 +165,37 @@ def analyze_with_progress(db: Path, everything: bool, console: Console):
             progress.update(task, completed=done, total=total)
 
         report = analyze_db(db, everything=everything, progress=step)
-    console.print(f"Analizzati {report.analysed} articoli ({report.relevant} rilevanti), "
-                  f"{len(report.failed)} errori")
-    for article_id, error in list(report.failed.items())[:20]:
-        console.print(f"  [red]✗[/] {article_id}: {escape(error)}", highlight=False)
+    print_analysis_summary(report.analysed, report.relevant, report.failed, console)
     return report
+
+
+def print_analysis_summary(analysed: int, relevant: int, errors: dict[str, str],
+                           console: Console, failed: int | None = None) -> None:
+    failed = len(errors) if failed is None else failed
+    console.print(f"Analizzati {analysed} articoli ({relevant} pertinenti), {failed} errori")
+    for article_id, error in list(errors.items())[:20]:
+        console.print(f"  [red]✗[/] {article_id}: {escape(error)}", highlight=False)
 
 
 def print_sources(path: Path, console: Console, fail: Callable[[str], None]) -> None:
     from crawler.sources import load_sources
 
-    table = Table(title=str(path), title_justify="left")
-    for col in ("id", "name", "kind", "region", "feeds", "sitemaps", "listings"):
+    table = Table(title=f"Fonti ({path})", title_justify="left")
+    for col in ("Codice fonte", "Nome", "Tipo di fonte", "Regione", "Feed", "Sitemap",
+                "Elenchi"):
         table.add_column(col)
     for src in load_sources(path):
-        table.add_row(src.id, src.name, src.kind, src.region or "", str(len(src.feeds)),
+        table.add_row(src.id, src.name, SOURCE_KINDS.get(src.kind, src.kind), src.region or "",
+                      str(len(src.feeds)),
                       str(len(src.sitemaps)), str(len(src.start_urls)))
     console.print(table)
+
+
+def print_reextract(counts: dict[str, int], console: Console) -> None:
+    """What `reextract` did, one Italian line per count."""
+    for key, label in REEXTRACT_COUNTS.items():
+        if key in counts:
+            console.print(f"  {label}: {counts[key]}")
+    for key, value in counts.items():
+        if key not in REEXTRACT_COUNTS:
+            console.print(f"  {key}: {value}")

@@ -15,11 +15,12 @@ from rich.console import Console
 from rich.markup import escape
 
 app = typer.Typer(
-    help="Osservatorio co-progettazione: crawl, analyse and publish Italian co-design news.",
+    help="Osservatorio co-progettazione: raccoglie, analizza e pubblica le notizie sulla "
+    "co-progettazione in Italia.",
     no_args_is_help=True,
     add_completion=False,
 )
-sources_app = typer.Typer(help="Inspect and validate the source registry.", no_args_is_help=True)
+sources_app = typer.Typer(help="Consulta e verifica il registro delle fonti.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 console = Console(stderr=True)
 
@@ -28,9 +29,10 @@ DEFAULT_SOURCES = ROOT / "crawler" / "sources.toml"
 DEFAULT_DB = Path("data") / "osservatorio.db"
 DEFAULT_SCHEDULE = ROOT / "scheduler" / "schedule.toml"
 
-DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file.", envvar="OBS_DB")]
+DbOpt = Annotated[Path, typer.Option("--db", help="File del database SQLite.", envvar="OBS_DB")]
+ScheduleOpt = Annotated[Path, typer.Option(help="File della pianificazione (TOML).")]
 SourcesOpt = Annotated[
-    Path, typer.Option("--sources", help="Source registry (TOML).", envvar="OBS_SOURCES")
+    Path, typer.Option("--sources", help="Registro delle fonti (TOML).", envvar="OBS_SOURCES")
 ]
 
 
@@ -49,10 +51,11 @@ def ensure_parent(path: Path) -> Path:
 def crawl(
     sources: SourcesOpt = DEFAULT_SOURCES,
     db: DbOpt = DEFAULT_DB,
-    source: Annotated[list[str] | None, typer.Option("--source", help="Only these ids.")] = None,
-    timeout: Annotated[float, typer.Option(help="Kill the crawl after N seconds.")] = 3600,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Solo queste fonti (codice fonte).")] = None,
+    timeout: Annotated[float, typer.Option(help="Interrompe la raccolta dopo N secondi.")] = 3600,
 ) -> None:
-    """Run the spiders for the sources in FILE and store the articles."""
+    """Raccoglie gli articoli delle fonti del registro e li salva nel database."""
     from cli_support import crawl_with_progress
 
     report = crawl_with_progress(sources, ensure_parent(db), source, timeout, console)
@@ -62,9 +65,9 @@ def crawl(
 @app.command()
 def analyze(
     db: DbOpt = DEFAULT_DB,
-    all_: Annotated[bool, typer.Option("--all", help="Re-analyse every article.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Rianalizza tutti gli articoli.")] = False,
 ) -> None:
-    """Analyse articles not yet analysed (or all) and store the results."""
+    """Analizza gli articoli non ancora analizzati (o tutti) e salva i risultati."""
     from cli_support import analyze_with_progress
 
     report = analyze_with_progress(db, all_, console)
@@ -73,10 +76,10 @@ def analyze(
 
 @app.command("analyze-text")
 def analyze_text(
-    file: Annotated[str, typer.Argument(help="Plain-text file, or - for standard input.")] = "-",
-    title: Annotated[str, typer.Option(help="Article title, if known.")] = "",
+    file: Annotated[str, typer.Argument(help="File di testo, o - per lo standard input.")] = "-",
+    title: Annotated[str, typer.Option(help="Titolo dell'articolo, se noto.")] = "",
 ) -> None:
-    """Analyse one plain-text article and print the JSON result."""
+    """Analizza un articolo in testo semplice e stampa il risultato in JSON."""
     from cli_support import read_text_input
     from nlp.analyse import load_analyzer
 
@@ -87,24 +90,23 @@ def analyze_text(
 
 @app.command()
 def run(sources: SourcesOpt = DEFAULT_SOURCES, db: DbOpt = DEFAULT_DB) -> None:
-    """Crawl + analyse once (the scheduled job)."""
-    from cli_support import analyze_with_progress, crawl_with_progress
+    """Raccolta e analisi, una volta (il lavoro pianificato)."""
+    from cli_support import run_with_progress
 
-    report = crawl_with_progress(sources, ensure_parent(db), None, 3600, console)
-    analyze_with_progress(db, False, console)
+    report = run_with_progress(sources, ensure_parent(db), 3600, console)
     raise typer.Exit(0 if report.ok else 1)
 
 
 @app.command()
 def digest(
     db: DbOpt = DEFAULT_DB,
-    week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www (default: last week).")] = (
-        None
-    ),
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/digest"),
-    send: Annotated[bool, typer.Option(help="Send by SMTP (settings from environment).")] = False,
+    week: Annotated[str | None, typer.Option(
+        help="Settimana ISO AAAA-Wss (predefinita: la scorsa).")] = None,
+    out: Annotated[Path, typer.Option(help="Cartella di destinazione.")] = Path("out/digest"),
+    send: Annotated[bool, typer.Option(
+        help="Invia per e-mail (SMTP, impostazioni dall'ambiente).")] = False,
 ) -> None:
-    """Write the weekly digest (Markdown + HTML) and store it in the database."""
+    """Scrive il digest settimanale (Markdown + HTML) e lo salva nel database."""
     from digest.build import previous_week, write_digest
 
     result = write_digest(db, week or previous_week(), out)
@@ -118,44 +120,48 @@ def digest(
 @app.command()
 def serve(
     db: DbOpt = DEFAULT_DB,
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Porta su cui ascoltare.")] = 8001,
+    host: Annotated[str, typer.Option(help="Interfaccia di rete.")] = "127.0.0.1",
 ) -> None:
-    """Start Datasette on the database with datasette_config/."""
+    """Pubblica il database con Datasette (configurazione in datasette_config/)."""
     from publish.serve import serve_database
 
     if not db.exists():
-        fail(f"{db}: database not found (run `crawl` and `analyze` first, or `demo`)")
+        fail(f"{db}: database non trovato (esegui prima `crawl` e `analyze`, oppure `demo`)")
     serve_database(db, host=host, port=port)
 
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option(help="Database to build.")] = Path("demo-output/demo.db"),
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the digest.")] = False,
-    port: Annotated[int, typer.Option(help="Datasette port.")] = 8001,
+    db: Annotated[Path, typer.Option(help="Database da creare.")] = Path("demo-output/demo.db"),
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Si ferma dopo il digest.")] = False,
+    port: Annotated[int, typer.Option(help="Porta di Datasette.")] = 8001,
 ) -> None:
-    """Offline demo: serve the bundled sites, crawl, analyse, digest, then start Datasette."""
+    """Demo offline: siti demo, raccolta, analisi, digest, poi Datasette."""
+    from functools import partial
+
+    from cli_support import run_with_progress
     from demo_sites.demo import run_demo
 
-    run_demo(db, serve=not no_serve, port=port, console=console)
+    run_demo(db, serve=not no_serve, port=port, console=console,
+             run=partial(run_with_progress, timeout=600, console=console))
 
 
 @app.command()
 def reextract(
     db: DbOpt = DEFAULT_DB,
-    source: Annotated[str | None, typer.Option(help="Only this source id.")] = None,
+    source: Annotated[str | None, typer.Option(help="Solo questa fonte (codice fonte).")] = None,
 ) -> None:
-    """Re-extract articles from stored raw HTML, without re-crawling."""
+    """Riestrae gli articoli dall'HTML salvato, senza raccogliere di nuovo."""
+    from cli_support import print_reextract
     from crawler.reextract import reextract as do_reextract
 
-    counts = do_reextract(db, source)
-    console.print(counts)
+    print_reextract(do_reextract(db, source), console)
 
 
 @sources_app.command("list")
 def sources_list(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
-    """List the sources of the registry."""
+    """Elenca le fonti del registro."""
     from cli_support import print_sources
 
     print_sources(sources, console, fail)
@@ -163,7 +169,7 @@ def sources_list(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
 
 @sources_app.command("check")
 def sources_check(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
-    """Validate the registry: unknown keys, bad URLs, duplicate ids, domains."""
+    """Verifica il registro: chiavi sconosciute, URL errati, codici doppi, domini."""
     from crawler.sources import check_sources
 
     problems = check_sources(sources)
@@ -176,16 +182,18 @@ def sources_check(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
 
 @app.command("train-ner")
 def train_ner(
-    corpus: Annotated[Path, typer.Option(help="KIND evalita-2023 folder.")],
-    out: Annotated[Path, typer.Option(help="Model folder.")] = ROOT / "nlp" / "models" / "ner",
-    max_epochs: Annotated[int, typer.Option(help="Training epochs.")] = 6,
-    max_sentences: Annotated[int | None, typer.Option(help="Cap training sentences.")] = None,
+    corpus: Annotated[Path, typer.Option(help="Cartella KIND evalita-2023.")],
+    out: Annotated[Path, typer.Option(help="Cartella del modello.")] = (
+        ROOT / "nlp" / "models" / "ner"),
+    max_epochs: Annotated[int, typer.Option(help="Epoche di addestramento.")] = 6,
+    max_sentences: Annotated[int | None, typer.Option(
+        help="Numero massimo di frasi di addestramento.")] = None,
 ) -> None:
-    """Train the statistical NER on KIND plus the project's domain sentences."""
+    """Addestra il NER statistico su KIND e sulle frasi del dominio."""
     from nlp.ner_train import train
 
     if not corpus.is_dir():
-        fail(f"{corpus}: corpus folder not found")
+        fail(f"{corpus}: cartella del corpus non trovata")
     metrics = train(corpus, out, max_epochs=max_epochs, max_sentences=max_sentences,
                     domain_dir=ROOT / "nlp" / "data" / "ner_domain")
     print(json.dumps(metrics, indent=2))
@@ -193,11 +201,11 @@ def train_ner(
 
 @app.command("evaluate-entities")
 def evaluate_entities(
-    data: Annotated[Path, typer.Option(help="Evaluation set (JSONL).")] = (
+    data: Annotated[Path, typer.Option(help="Insieme di valutazione (JSONL).")] = (
         ROOT / "nlp" / "data" / "entities_eval" / "dev.jsonl"
     ),
 ) -> None:
-    """Print precision/recall/F1 per entity type on the domain evaluation set."""
+    """Precisione, richiamo e F1 per tipo di entità sull'insieme di valutazione."""
     from nlp.entities import load_extractor
     from nlp.eval_data import load_eval_set
     from nlp.evaluate_entities import evaluate, format_report
@@ -207,15 +215,16 @@ def evaluate_entities(
 
 @app.command()
 def train(
-    corpus: Annotated[Path, typer.Option(help="Labelled corpus folder.")] = (
+    corpus: Annotated[Path, typer.Option(help="Cartella del corpus annotato.")] = (
         ROOT / "nlp" / "data" / "classifier"
     ),
-    out: Annotated[Path, typer.Option(help="Model folder.")] = (
+    out: Annotated[Path, typer.Option(help="Cartella del modello.")] = (
         ROOT / "nlp" / "models" / "classifier"
     ),
-    db: Annotated[Path | None, typer.Option(help="Add staff reviews from this database.")] = None,
+    db: Annotated[Path | None, typer.Option(
+        help="Aggiunge le revisioni della redazione da questo database.")] = None,
 ) -> None:
-    """(Re)train the classifiers from the corpus plus staff reviews."""
+    """Addestra i classificatori sul corpus e sulle revisioni della redazione."""
     from nlp.classify import format_train
     from nlp.classify import train as do_train
 
@@ -224,12 +233,12 @@ def train(
 
 @app.command("evaluate-classifier")
 def evaluate_classifier(
-    corpus: Annotated[Path, typer.Option(help="Labelled corpus folder.")] = (
+    corpus: Annotated[Path, typer.Option(help="Cartella del corpus annotato.")] = (
         ROOT / "nlp" / "data" / "classifier"
     ),
-    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    folds: Annotated[int, typer.Option(help="Partizioni della validazione incrociata.")] = 5,
 ) -> None:
-    """Print cross-validated precision/recall/F1 per label and the most confused pairs."""
+    """Precisione, richiamo e F1 per etichetta (validazione incrociata) e coppie confuse."""
     from nlp.classify import evaluate, format_eval
 
     print(format_eval(evaluate(corpus, folds=folds)))
@@ -238,10 +247,10 @@ def evaluate_classifier(
 @app.command()
 def review(
     db: DbOpt = DEFAULT_DB,
-    limit: Annotated[int, typer.Option(help="Articles to review.")] = 20,
-    reviewer: Annotated[str, typer.Option(help="Your name.", envvar="USER")] = "staff",
+    limit: Annotated[int, typer.Option(help="Articoli da rivedere.")] = 20,
+    reviewer: Annotated[str, typer.Option(help="Il tuo nome.", envvar="USER")] = "staff",
 ) -> None:
-    """Review the least confident articles first and record decisions."""
+    """Revisione degli articoli meno sicuri per primi; registra le decisioni."""
     from nlp.review import run_review
 
     run_review(db, limit=limit, reviewer=reviewer)
@@ -249,10 +258,10 @@ def review(
 
 @app.command()
 def schedule(
-    config: Annotated[Path, typer.Option(help="Schedule file (TOML).")] = DEFAULT_SCHEDULE,
+    config: ScheduleOpt = DEFAULT_SCHEDULE,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
-    """Run the long-lived scheduler (crawls, analysis, weekly digest, health check)."""
+    """Avvia il pianificatore (raccolte, analisi, digest settimanale, controllo fonti)."""
     from scheduler.service import run_scheduler
 
     run_scheduler(config, db)
@@ -260,10 +269,10 @@ def schedule(
 
 @app.command()
 def jobs(
-    config: Annotated[Path, typer.Option(help="Schedule file (TOML).")] = DEFAULT_SCHEDULE,
+    config: ScheduleOpt = DEFAULT_SCHEDULE,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
-    """List the next run times and the last results of scheduled jobs."""
+    """Prossime esecuzioni ed ultimi esiti dei lavori pianificati."""
     from scheduler.service import print_jobs
 
     print_jobs(config, db, console)

@@ -32,14 +32,6 @@ CHROMIUM = os.environ.get("OBS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
-def shared_dir() -> Path:
-    """../shared beside the repository; tests that need it skip when it is absent."""
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} is absent: the shared data (seeds, corpora) are not on this machine")
-    return SHARED
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,16 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-import pytest
-
 from crawler.extract import extract_page
 from crawler.prefilter import matches_keywords
 from crawler.sources import load_sources
 from tests.crawler.test_crawl_demo import token_f1
+from tests.shared import shared_path, skip_without_shared
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = shared_path("seeds")
 REGISTRY = Path(__file__).resolve().parents[2] / "crawler" / "sources.toml"
 
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"{SEEDS} is absent (seed articles "
-                                "live outside the repository)")
+pytestmark = skip_without_shared("seeds")
 
 
 def _seeds() -> list[str]:

@@ -243,4 +243,4 @@ def test_run_without_network_reports_per_source(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
-    assert "welforum" in done.stderr and "failed" in done.stderr
+    assert "welforum" in done.stderr and "non riuscita" in done.stderr

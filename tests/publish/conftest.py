@@ -22,7 +22,7 @@ from publish.serve import make_datasette
 from store.analysis import save_analysis
 from store.articles import record_crawl_run, save_article, upsert_sources
 from store.db import open_db
-from store.jobs import finish_job_run, start_job_run
+from store.job_runs import finish_job_run, start_job_run
 from store.reviews import insert_reviews
 
 ROOT = Path(__file__).resolve().parents[2]

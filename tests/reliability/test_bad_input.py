@@ -245,7 +245,7 @@ def test_full_disk_while_crawling_fails_the_run_instead_of_losing_pages(tmp_path
         site.stop()
     output = run.stdout + run.stderr
     assert run.returncode == 1 and not has_traceback(output), output
-    assert "pieno" in output and "failed" in output and "disk I/O error" in output
+    assert "pieno" in output and "non riuscita" in output and "disk I/O error" in output
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]

@@ -54,5 +54,5 @@ def test_crawl_command_reports_a_dead_site_as_failed(tmp_path):
                         str(tmp_path / "dead.db")], timeout_s=120, tmp=tmp_path, env=WIDE)
     assert run.returncode == 1
     assert not has_traceback(run.output)
-    assert "morto" in run.stderr and "failed" in run.stderr
+    assert "morto" in run.stderr and "non riuscita" in run.stderr
     assert "connection_refused" in run.stderr

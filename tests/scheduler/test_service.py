@@ -139,7 +139,7 @@ def test_killed_scheduler_leaves_no_stale_lock_or_running_row(setup):
     proc.wait(timeout=10)
     with scheduler_lock(db):
         pass
-    from store.jobs import abandon_interrupted_runs
+    from store.job_runs import abandon_interrupted_runs
 
     assert abandon_interrupted_runs(open_db(db)) == 1
     assert open_db(db)["job_runs"].get("x")["status"] == "abandoned"
