@@ -5,6 +5,8 @@ Kept apart from pipeline.py so the command module stays a list of thin commands.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -101,14 +103,35 @@ class CrawlProgress:
             self.progress.update(task, total=self.counts.get(sid, 0))
 
 
-def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console):
+_SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def parse_settings(pairs: list[str], fail: Callable[[str], None]) -> dict:
+    """Scrapy's `-s NAME=VALUE`: VALUE is read as JSON (numbers, true/false, lists, objects)
+    and otherwise kept as text."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not _SETTING_NAME.match(name):
+            fail(f"impostazione {pair!r}: scrivi NOME=VALORE, con il nome in maiuscolo "
+                 "(es. -s DOWNLOAD_DELAY=2)")
+        try:
+            out[name] = json.loads(value)
+        except ValueError:
+            out[name] = value
+    return out
+
+
+def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console,
+                        settings: dict | None = None):
     """Run a crawl in its own process with a live count of articles and errors per source."""
     from crawler.run import crawl
 
     with progress_bar(console) as progress:
         live = CrawlProgress(progress)
         report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout,
-                       progress=live)
+                       progress=live, settings=settings)
         live.close()
     print_crawl_report(report, console)
     return report

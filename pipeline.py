@@ -54,11 +54,16 @@ def crawl(
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Solo queste fonti (codice fonte).")] = None,
     timeout: Annotated[float, typer.Option(help="Interrompe la raccolta dopo N secondi.")] = 3600,
+    setting: Annotated[list[str] | None, typer.Option(
+        "--set", "-s", help="Impostazione Scrapy NOME=VALORE (ripetibile), "
+        "es. -s DOWNLOAD_DELAY=2.")] = None,
 ) -> None:
     """Raccoglie gli articoli delle fonti del registro e li salva nel database."""
-    from cli_support import crawl_with_progress
+    from cli_support import crawl_with_progress, parse_settings
 
-    report = crawl_with_progress(sources, ensure_parent(db), source, timeout, console)
+    overrides = parse_settings(setting or [], fail)
+    report = crawl_with_progress(sources, ensure_parent(db), source, timeout, console,
+                                 settings=overrides)
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -13,13 +13,18 @@
     keywords = ["coprogettazione", "terzo settore"]  # optional prefilter
     sitemap_lastmod_days = 60            # optional: skip sitemap entries older than this
     enabled = true                       # optional
+    download_delay = 2.0                 # optional: seconds between requests to its hosts
+    concurrency = 1                      # optional: requests at once to each of its hosts
+    autothrottle = false                 # optional: let AutoThrottle slow it down (default:
+                                         # on, unless download_delay is set)
 
     [source.listing]                     # optional, for start_urls
     article_pattern = "/notizie/[^/]+/?$"  # regex an article link's URL must match
     next_pattern = "[?&]page=\\d+"        # regex for pagination links (rel=next always works)
     max_pages = 5                        # pages followed per start URL
 
-Unknown keys are errors naming the key and the source.
+Unknown keys are errors naming the key and the source. A robots.txt Crawl-delay is a floor
+whatever `download_delay` says.
 """
 
 from __future__ import annotations
@@ -41,7 +46,10 @@ REGIONS = (
 SOURCE_KEYS = {
     "id", "name", "kind", "region", "homepage", "feeds", "sitemaps", "start_urls",
     "allowed_domains", "keywords", "sitemap_lastmod_days", "enabled", "listing", "notes",
+    "download_delay", "concurrency", "autothrottle",
 }
+MAX_DOWNLOAD_DELAY = 3600.0
+MAX_CONCURRENCY = 64
 LISTING_KEYS = {"article_pattern", "next_pattern", "max_pages"}
 URL_LISTS = ("feeds", "sitemaps", "start_urls")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -88,6 +96,17 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class Politeness:
+    """Per-source crawl politeness: delay between requests to one host (None: the crawl's
+    DOWNLOAD_DELAY), requests at once per host (None: CONCURRENT_REQUESTS_PER_DOMAIN), and
+    whether AutoThrottle may adjust the delay (above the configured one, never below)."""
+
+    download_delay: float | None
+    concurrency: int | None
+    autothrottle: bool
+
+
+@dataclass(frozen=True)
 class Source:
     id: str
     name: str
@@ -103,6 +122,18 @@ class Source:
     enabled: bool = True
     listing: Listing = field(default_factory=Listing)
     notes: str = ""
+    download_delay: float | None = None
+    concurrency: int | None = None
+    autothrottle: bool | None = None
+
+    @property
+    def politeness(self) -> Politeness | None:
+        """The source's own politeness, when its entry sets any."""
+        if self.download_delay is None and self.concurrency is None and self.autothrottle is None:
+            return None
+        autothrottle = self.autothrottle if self.autothrottle is not None else (
+            self.download_delay is None)
+        return Politeness(self.download_delay, self.concurrency, autothrottle)
 
     def store_row(self) -> dict:
         """The row written to the `sources` table."""
@@ -210,6 +241,23 @@ def _check_types(table: dict, sid: str) -> list[Problem]:
         out.append(Problem(sid, "enabled", "must be true or false"))
     if "listing" in table and not isinstance(table["listing"], dict):
         out.append(Problem(sid, "listing", "must be a table ([source.listing])"))
+    return out + _check_politeness(table, sid)
+
+
+def _check_politeness(table: dict, sid: str) -> list[Problem]:
+    out = []
+    delay = table.get("download_delay")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float)
+                              or not 0 <= delay <= MAX_DOWNLOAD_DELAY):
+        out.append(Problem(sid, "download_delay",
+                           f"must be a number of seconds from 0 to {MAX_DOWNLOAD_DELAY:.0f}"))
+    conc = table.get("concurrency")
+    if conc is not None and (isinstance(conc, bool) or not isinstance(conc, int)
+                             or not 1 <= conc <= MAX_CONCURRENCY):
+        out.append(Problem(sid, "concurrency",
+                           f"must be a whole number from 1 to {MAX_CONCURRENCY}"))
+    if "autothrottle" in table and not isinstance(table["autothrottle"], bool):
+        out.append(Problem(sid, "autothrottle", "must be true or false"))
     return out
 
 
@@ -261,4 +309,28 @@ def _build(table: dict) -> Source:
         enabled=table.get("enabled", True),
         listing=Listing(**listing),
         notes=table.get("notes", ""),
+        download_delay=(float(table["download_delay"]) if "download_delay" in table else None),
+        concurrency=table.get("concurrency"),
+        autothrottle=table.get("autothrottle"),
     )
+
+
+def politeness_by_domain(sources: list[Source]) -> dict[str, Politeness]:
+    """Each allowed domain of a source that sets its own politeness -> that politeness (the
+    strictest when two sources share a domain: the longer delay, the lower concurrency)."""
+    out: dict[str, Politeness] = {}
+    for source in sources:
+        policy = source.politeness
+        if policy is None:
+            continue
+        for domain in source.allowed_domains:
+            old = out.get(domain)
+            out[domain] = policy if old is None else _stricter(old, policy)
+    return out
+
+
+def _stricter(a: Politeness, b: Politeness) -> Politeness:
+    delays = [d for d in (a.download_delay, b.download_delay) if d is not None]
+    concs = [c for c in (a.concurrency, b.concurrency) if c is not None]
+    return Politeness(max(delays) if delays else None, min(concs) if concs else None,
+                      a.autothrottle or b.autothrottle)

@@ -74,7 +74,7 @@ def test_backup_while_writing_is_consistent_and_restores(tmp_path: Path):
 def test_backup_fails_loudly(tmp_path: Path):
     missing = subprocess.run([str(DEPLOY / "backup.sh"), str(tmp_path / "none.db"),
                               str(tmp_path / "b")], capture_output=True, text=True)
-    assert missing.returncode != 0 and "database non trovato" in missing.stderr
+    assert missing.returncode != 0 and "database not found" in missing.stderr
     corrupt = tmp_path / "rotto.db"
     corrupt.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 40)
     broken = subprocess.run([str(DEPLOY / "backup.sh"), str(corrupt), str(tmp_path / "b")],
