@@ -277,8 +277,11 @@ class SourceSpider(scrapy.Spider):
         gave_up = self.given_up([link.url for link in articles if seen.get(link.url) == "error"])
         done = [link.url for link in articles
                 if seen.get(link.url) in FINAL_STATUSES or link.url in gave_up]
-        done += [link.url for link in pending if link.kind == "entry"
-                 and not getattr(source, SPIDER_FIELDS.get(link.spider, ""), None)]
+        # Links the source no longer leads to: its domains or entry fields changed since.
+        done += [link.url for link in pending
+                 if not in_domains(link.href, source.allowed_domains)
+                 or (link.kind == "entry"
+                     and not getattr(source, SPIDER_FIELDS.get(link.spider, ""), None))]
         if done:
             settle(self.db, done)
         done_urls = set(done)
