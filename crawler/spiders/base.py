@@ -6,7 +6,7 @@ Every link an entry document yields is recorded as pending, with the entry's val
 back, before its request is scheduled; each run starts from the pending links of its sources as
 well as from the entry documents, so a crawl killed midway resumes even when the feed answers
 304. A link is settled when its page is stored or judged, or refused for good: a 4xx other than
-408/429, robots.txt, or more than OBSERVATORY_RETRY_ERRORS failures.
+408/425/429, robots.txt, or more than OBSERVATORY_RETRY_ERRORS failures.
 
 Subclasses name the registry field they read (`entry_field`) and implement `parse_entry`,
 which turns a feed, sitemap or listing response into article and further entry requests.
