@@ -44,10 +44,15 @@ class SourceTally:
             return "the database could not be written (disk full?): the crawl stopped"
         if self.status() == "failed":
             return f"no feed, sitemap or listing page could be read: {self.first_error}"
+        parts = []
         if self.errors_by_kind:
             kinds = ", ".join(f"{k} x{n}" for k, n in sorted(self.errors_by_kind.items()))
-            return f"errors: {kinds}"
-        return ""
+            parts.append(f"errors: {kinds}")
+        if self.counts["resumed"]:
+            parts.append(f"resumed {self.counts['resumed']} links left pending by an earlier run")
+        if self.counts["frontier_pending"]:
+            parts.append(f"{self.counts['frontier_pending']} links pending for the next run")
+        return "; ".join(parts)
 
     def describe(self, kind: str, detail: str) -> str:
         text = KIND_TEXT.get(kind, kind)

@@ -9,7 +9,7 @@ from scrapy.exceptions import DropItem
 from crawler.extract import extract_page
 from crawler.items import PageItem
 from crawler.prefilter import matches_keywords
-from store.articles import get_link_hint, mark_seen, save_article, save_raw_page
+from store.articles import get_link_hint, record_outcome, save_article, save_raw_page
 
 
 class _StagePipeline:
@@ -24,13 +24,10 @@ class _StagePipeline:
     def spider(self):
         return self.crawler.spider
 
-    def mark_all(self, item: PageItem, status: str, reason: str, published: str | None = None,
-                 skip: str = ""):
-        for url in item.aliases:
-            if url == skip:
-                continue
-            mark_seen(self.spider.db, url, item.source_id, status, reason,
-                      published=published, http_status=item.http_status)
+    def mark_all(self, item: PageItem, status: str, reason: str, published: str | None = None):
+        """Record a final outcome for every URL of the page and settle them in the frontier."""
+        record_outcome(self.spider.db, item.aliases, item.source_id, status, reason,
+                       published=published, http_status=item.http_status)
 
 
 class RawPagePipeline(_StagePipeline):
@@ -82,21 +79,18 @@ class PrefilterPipeline(_StagePipeline):
 
 
 class StorePipeline(_StagePipeline):
-    """Saves the article (dedup and story clustering happen in the store)."""
+    """Saves the article (dedup and story clustering happen in the store); the page's URLs are
+    marked seen and settled in the frontier in the same transaction."""
 
     STATUS_COUNTER = {"new": "new_articles", "updated": "updated", "unchanged": "unchanged",
                       "duplicate": "duplicates"}
 
     def process_item(self, item: PageItem) -> PageItem:
-        # http_status is not an article column: mark_all below records it with the URLs.
+        # http_status is not an article column: it is recorded with the page's URLs.
         art = dict(item.article, source_id=item.source_id, fetched_url=item.fetched_url,
                    fetched_at=item.fetched_at)
-        result = save_article(self.spider.db, art)
-        status = "duplicate" if result.status == "duplicate" else "article"
-        reason = f"same text as article {result.article_id}" if status == "duplicate" else ""
-        # save_article has already marked the canonical URL itself.
-        self.mark_all(item, status, reason, art["published"],
-                      skip=art["url"] if status == "article" else "")
+        result = save_article(self.spider.db, art, aliases=item.aliases,
+                              http_status=item.http_status)
         self.spider.ledger.count(item.source_id, self.STATUS_COUNTER[result.status])
         self.spider.ledger.emit({"event": "article", "source": item.source_id,
                                  "status": result.status, "url": art["url"],

@@ -25,6 +25,7 @@ from crawler.spiders.listing import ListingSpider
 from crawler.spiders.sitemap import SitemapSpider
 from store.articles import record_crawl_run, upsert_sources
 from store.db import open_db
+from store.frontier import frontier_size
 
 SPIDERS = (FeedSpider, SitemapSpider, ListingSpider)
 
@@ -54,6 +55,8 @@ def run(sources_path: str, db_path: str, run_id: str, source_ids: list[str] | No
         if any(getattr(s, spider.entry_field) for s in chosen):
             process.crawl(spider, ledger=ledger)
     process.start()
+    for source in chosen:  # links a later run must still request (see store/frontier.py)
+        ledger.tally(source.id).counts["frontier_pending"] = frontier_size(db, source.id)
     records = ledger.records()
     for record in records:
         record_crawl_run(db, record)

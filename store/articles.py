@@ -6,12 +6,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlite_utils
 
 from store.db import transaction, utcnow
+from store.frontier import settle_in_transaction
 from store.text import content_hash, hamming, search_terms, shingle_similarity, simhash
 
 NEAR_DUP_MAX_HAMMING = 14
@@ -71,47 +73,62 @@ def _near_duplicate_cluster(db: sqlite_utils.Database, art: dict, sh: str) -> st
     return None
 
 
-def save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
+def save_article(db: sqlite_utils.Database, art: dict, *, aliases: Iterable[str] = (),
+                 http_status: int | None = None) -> SaveResult:
     """Store one extracted article (keys: url, source_id, title, text, published, ...).
 
     The same canonical URL is one row; the same text under another URL is recorded as a
     duplicate of the first; a lightly edited copy joins the first copy's story cluster.
+    `aliases` (the other URLs of the page: as requested, after redirects) are marked seen with
+    the same outcome and settled in the crawl frontier, in the same transaction.
     """
-    art = dict(art)
+    with transaction(db):
+        result = _save_article(db, dict(art))
+        status = "duplicate" if result.status == "duplicate" else "article"
+        reason = f"same text as article {result.article_id}" if status == "duplicate" else ""
+        skip = art["url"] if status == "article" else ""  # marked by _save_article itself
+        for url in aliases:
+            if url != skip:
+                mark_seen(db, url, art.get("source_id"), status, reason,
+                          published=art.get("published"), http_status=http_status, _tx=False)
+        settle_in_transaction(db, [*aliases, art["url"], art.get("fetched_url") or art["url"]])
+    return result
+
+
+def _save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
     art["id"] = article_id(art["url"])
     art["content_hash"] = content_hash(art.get("text") or "")
-    with transaction(db):
-        existing = db.execute(
-            "SELECT content_hash, cluster_id FROM articles WHERE id = ?", [art["id"]]
+    existing = db.execute(
+        "SELECT content_hash, cluster_id FROM articles WHERE id = ?", [art["id"]]
+    ).fetchone()
+    if existing and existing[0] == art["content_hash"]:
+        _mark_seen(db, art["fetched_url"] or art["url"], art, "article", "", art["id"])
+        return SaveResult("unchanged", art["id"], existing[1])
+    if not existing:
+        same = db.execute(
+            "SELECT id, cluster_id FROM articles WHERE content_hash = ? LIMIT 1",
+            [art["content_hash"]],
         ).fetchone()
-        if existing and existing[0] == art["content_hash"]:
-            _mark_seen(db, art["fetched_url"] or art["url"], art, "article", "", art["id"])
-            return SaveResult("unchanged", art["id"], existing[1])
-        if not existing:
-            same = db.execute(
-                "SELECT id, cluster_id FROM articles WHERE content_hash = ? LIMIT 1",
-                [art["content_hash"]],
-            ).fetchone()
-            if same:
-                _mark_seen(db, art.get("fetched_url") or art["url"], art, "duplicate",
-                           f"same text as article {same[0]}", same[0])
-                return SaveResult("duplicate", same[0], same[1])
-        sh = simhash(art.get("text") or "")
-        cluster = (existing[1] if existing else None) or _near_duplicate_cluster(db, art, sh)
-        art["simhash"] = sh
-        art["cluster_id"] = cluster or art["id"]
-        art["month"], art["year"], art["week"] = _iso_week(art.get("published"))
-        art["search_terms"] = search_terms(f"{art.get('title') or ''} {art.get('text') or ''}")
-        art["snippet"] = _snippet(art.get("text") or "")
-        art["tags"] = json.dumps(list(art.get("tags") or []), ensure_ascii=False)
-        art.setdefault("fetched_at", utcnow())
-        if existing:
-            # New text: the analysis is stale and will be redone.
-            art["analysed_at"] = None
-        db["articles"].upsert(art, pk="id", alter=False)
-        _mark_seen(db, art.get("fetched_url") or art["url"], art, "article", "", art["id"])
-        if art["url"] != art.get("fetched_url"):
-            _mark_seen(db, art["url"], art, "article", "canonical", art["id"])
+        if same:
+            _mark_seen(db, art.get("fetched_url") or art["url"], art, "duplicate",
+                       f"same text as article {same[0]}", same[0])
+            return SaveResult("duplicate", same[0], same[1])
+    sh = simhash(art.get("text") or "")
+    cluster = (existing[1] if existing else None) or _near_duplicate_cluster(db, art, sh)
+    art["simhash"] = sh
+    art["cluster_id"] = cluster or art["id"]
+    art["month"], art["year"], art["week"] = _iso_week(art.get("published"))
+    art["search_terms"] = search_terms(f"{art.get('title') or ''} {art.get('text') or ''}")
+    art["snippet"] = _snippet(art.get("text") or "")
+    art["tags"] = json.dumps(list(art.get("tags") or []), ensure_ascii=False)
+    art.setdefault("fetched_at", utcnow())
+    if existing:
+        # New text: the analysis is stale and will be redone.
+        art["analysed_at"] = None
+    db["articles"].upsert(art, pk="id", alter=False)
+    _mark_seen(db, art.get("fetched_url") or art["url"], art, "article", "", art["id"])
+    if art["url"] != art.get("fetched_url"):
+        _mark_seen(db, art["url"], art, "article", "canonical", art["id"])
     return SaveResult("updated" if existing else "new", art["id"], art["cluster_id"])
 
 
@@ -156,6 +173,28 @@ def mark_seen(
             write()
     else:
         write()
+
+
+def record_outcome(
+    db: sqlite_utils.Database,
+    urls: Iterable[str],
+    source_id: str | None,
+    status: str,
+    reason: str = "",
+    *,
+    published: str | None = None,
+    http_status: int | None = None,
+    settled: bool = True,
+) -> None:
+    """Mark the URLs of one page (its aliases) with one outcome and, when the outcome is final
+    (`settled`), remove them from the crawl frontier, in one transaction."""
+    urls = list(dict.fromkeys(urls))
+    with transaction(db):
+        for url in urls:
+            mark_seen(db, url, source_id, status, reason, published=published,
+                      http_status=http_status, _tx=False)
+        if settled:
+            settle_in_transaction(db, urls)
 
 
 def _seen_rows(db: sqlite_utils.Database, urls: list[str], column: str,

@@ -366,6 +366,38 @@ def _m007_terms_generation(db: sqlite_utils.Database) -> None:
                    f"WHERE id = 1; END")
 
 
+def _m008_frontier(db: sqlite_utils.Database) -> None:
+    """The crawl frontier: links that a feed, sitemap or listing page yielded, pending until
+    they are settled (stored, judged, refused or given up), so a killed crawl resumes from
+    them; and validators (ETag / Last-Modified) held back until every link of their response
+    is settled (store/frontier.py)."""
+    db["frontier"].create(
+        {
+            "entry_url": str,  # the feed, sitemap or listing page that yielded the link
+            "url": str,  # canonical URL of an article; the URL itself for an entry document
+            "source_id": str,
+            "spider": str,  # feed | sitemap | listing: the spider that yielded it
+            "kind": str,  # article | entry (a child sitemap, a next listing page)
+            "href": str,  # the URL to request
+            "meta": str,  # JSON: request meta of an entry document (depth, listing page)
+            "attempts": int,  # failed requests of an entry document (articles: seen_urls)
+            "added_at": str,
+        },
+        pk=("entry_url", "url"),
+    )
+    db["frontier_validators"].create(
+        {
+            "entry_url": str,
+            "source_id": str,
+            "etag": str,
+            "last_modified": str,
+            "http_status": int,
+            "fetched_at": str,
+        },
+        pk="entry_url",
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -374,6 +406,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_article_terms", _m005_article_terms),
     ("006_label_reviews", _m006_label_reviews),
     ("007_terms_generation", _m007_terms_generation),
+    ("008_frontier", _m008_frontier),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -388,6 +421,7 @@ INDEXES: dict[str, list[list[str]]] = {
         ["analysed_at"],
     ],
     "seen_urls": [["source_id", "status"]],
+    "frontier": [["url"], ["source_id", "kind"]],
     "crawl_runs": [["source_id", "started"]],
     "mentions": [["article_id"], ["org_id"], ["article_id", "org_id"]],
     "article_places": [["article_id"], ["place_id"], ["article_id", "place_id"]],

@@ -1,5 +1,12 @@
 """What the feed, sitemap and listing spiders share: the registry, the store, conditional GETs
-for entry documents, the already-seen check before any article request, and error accounting.
+for entry documents, the persistent frontier (store/frontier.py), the already-seen check before
+any article request, and error accounting.
+
+Every link an entry document yields is recorded as pending, with the entry's validators held
+back, before its request is scheduled; each run starts from the pending links of its sources as
+well as from the entry documents, so a crawl killed midway resumes even when the feed answers
+304. A link is settled when its page is stored or judged, or refused for good: a 4xx other than
+408/425/429, robots.txt, or more than OBSERVATORY_RETRY_ERRORS failures.
 
 Subclasses name the registry field they read (`entry_field`) and implement `parse_entry`,
 which turns a feed, sitemap or listing response into article and further entry requests.
@@ -41,18 +48,33 @@ from crawler.urls import canonicalize, in_domains
 from store.articles import (
     error_reasons,
     get_validators,
-    mark_seen,
-    put_validators,
+    record_outcome,
     save_link_hints,
     seen_status,
     transient_errors,
 )
 from store.db import open_db
+from store.frontier import (
+    EntryResponse,
+    FrontierLink,
+    PendingLink,
+    count_attempt,
+    pending_links,
+    record_entry,
+    settle,
+)
 
 # Seen statuses that mean: do not request this article URL again.
 FINAL_STATUSES = {"article", "duplicate", "not_article", "filtered", "disallowed"}
 # Errors that another attempt will not cure (4xx statuses are excluded by http_status).
 PERMANENT_ERRORS = {"too_large", *PERMANENT_REFUSALS}
+# 4xx statuses that say "not now" rather than "never": the link stays in the frontier.
+TRANSIENT_4XX = {408, 425, 429}
+# Request meta that an entry document needs again when it is resumed from the frontier.
+ENTRY_META = ("sitemap_depth", "listing_page", "listing_start")
+# The registry field each spider reads: an entry document left pending by a spider that no
+# longer runs for its source (its sitemaps or start_urls were removed) leaves the frontier.
+SPIDER_FIELDS = {"feed": "feeds", "sitemap": "sitemaps", "listing": "start_urls"}
 _ERROR_KINDS: tuple[tuple[type, str], ...] = (
     (DownloadTimeoutError, "timeout"), (TimeoutError, "timeout"), (TCPTimedOutError, "timeout"),
     (CannotResolveHostError, "dns"), (DNSLookupError, "dns"),
@@ -93,6 +115,9 @@ class SourceSpider(scrapy.Spider):
     def __init__(self, *args: Any, ledger: RunLedger | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.ledger = ledger or RunLedger(run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%S"))
+        # Entry documents answered in this run: a second request for one (a child sitemap both
+        # resumed from the frontier and listed again by its index) is not made nor recorded.
+        self.entries_read: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -117,6 +142,8 @@ class SourceSpider(scrapy.Spider):
         for source in self.sources.values():
             for url in getattr(source, self.entry_field):
                 yield self.entry_request(url, source)
+            for request in self.frontier_requests(source):
+                yield request
             for request in self.retry_requests(source):
                 yield request
 
@@ -138,29 +165,48 @@ class SourceSpider(scrapy.Spider):
 
     def on_entry(self, response: Response) -> Iterable[scrapy.Request]:
         source = self.sources[response.meta["source_id"]]
+        entry_url = _first_url(response.request)
+        self.entries_read.add(entry_url)
         self.ledger.count(source.id, "requests")
         if response.status == 304:
+            # Its links were settled before its validators were saved, or are still pending.
+            settle(self.db, [entry_url])
             self.ledger.count(source.id, "responses_304")
             self.ledger.entry(source.id, ok=True)
             return []
         try:
             requests = list(self.parse_entry(response, source))
         except DiscoveryError as exc:
+            settle(self.db, [entry_url])  # an unreadable document: tried again when linked again
             self.ledger.entry(source.id, ok=False, kind="parse_error",
                               detail=f"{response.url}: {exc}")
             return []
         self.ledger.entry(source.id, ok=True)
-        put_validators(self.db, response.request.url,
-                       _header(response, b"ETag"), _header(response, b"Last-Modified"),
-                       response.status)
+        requests = [r for r in requests
+                    if not (r.callback == self.on_entry and r.url in self.entries_read)]
+        entry = EntryResponse(entry_url, source.id, self.name, _header(response, b"ETag"),
+                              _header(response, b"Last-Modified"), response.status)
+        record_entry(self.db, entry, [self._frontier_link(r) for r in requests])
         return requests
+
+    def _frontier_link(self, request: scrapy.Request) -> FrontierLink:
+        if request.callback == self.on_entry:
+            meta = {k: request.meta[k] for k in ENTRY_META if k in request.meta}
+            return FrontierLink(request.url, request.url, "entry", meta)
+        return FrontierLink(request.meta["canonical"], request.url)
 
     def on_entry_error(self, failure: Failure) -> None:
         source_id = failure.request.meta["source_id"]
-        kind, _ = error_kind(failure)
+        kind, status = error_kind(failure)
+        url = _first_url(failure.request)
+        self.entries_read.add(url)
+        if kind == "disallowed":
+            settle(self.db, [url])
         if kind in ("disallowed", "budget_exceeded"):
             self._not_requested(source_id, kind)
             return
+        if _refused(kind, status) or count_attempt(self.db, url) > self.retry_errors:
+            settle(self.db, [url])
         self.ledger.count(source_id, "requests")
         self.ledger.entry(source_id, ok=False, kind=kind, detail=failure.request.url)
 
@@ -194,7 +240,7 @@ class SourceSpider(scrapy.Spider):
                 continue
             reason = non_article_url_reason(link.url)
             if reason:
-                mark_seen(self.db, link.url, source.id, "not_article", reason)
+                record_outcome(self.db, [link.url], source.id, "not_article", reason)
                 self.ledger.count(source.id, "not_articles")
                 continue
             if self.ledger.claim(link.url):
@@ -222,6 +268,43 @@ class SourceSpider(scrapy.Spider):
         return {url for url, reason in error_reasons(self.db, urls).items()
                 if self._given_up_on(reason)}
 
+    def frontier_requests(self, source: Source) -> list[scrapy.Request]:
+        """The source's links left pending by earlier runs (a killed crawl, a time limit, a
+        transient error): requested again whatever the feed answers now. Links settled in the
+        meantime (stored just before a kill, given up) leave the frontier without a request."""
+        pending = pending_links(self.db, source.id)
+        articles = [link for link in pending if link.kind == "article"]
+        seen = seen_status(self.db, [link.url for link in articles])
+        gave_up = self.given_up([link.url for link in articles if seen.get(link.url) == "error"])
+        done = [link.url for link in articles
+                if seen.get(link.url) in FINAL_STATUSES or link.url in gave_up]
+        # Links the source no longer leads to: its domains or entry fields changed since.
+        done += [link.url for link in pending
+                 if not in_domains(link.href, source.allowed_domains)
+                 or (link.kind == "entry"
+                     and not getattr(source, SPIDER_FIELDS.get(link.spider, ""), None))]
+        if done:
+            settle(self.db, done)
+        done_urls = set(done)
+        out = []
+        for link in pending:
+            if link.url in done_urls:
+                continue
+            request = self._resume(link, source)
+            if request is not None:
+                self.ledger.count(source.id, "resumed")
+                out.append(request)
+        return out
+
+    def _resume(self, link: PendingLink, source: Source) -> scrapy.Request | None:
+        if link.kind == "entry":  # a child sitemap or listing page, by the spider that found it
+            if link.spider != self.name:
+                return None
+            return self.entry_request(link.href, source, **link.meta)
+        if not self.ledger.claim(link.url):  # the source's other spider asked for it already
+            return None
+        return self.article_request(link.href, link.url, source)
+
     def retry_requests(self, source: Source) -> list[scrapy.Request]:
         """Article URLs that failed with a transient error on earlier runs."""
         out = []
@@ -241,9 +324,8 @@ class SourceSpider(scrapy.Spider):
                           canonicalize(first_url)})
         if not isinstance(response, TextResponse):  # binary bodies: see crawler.safety
             kind = _header(response, b"Content-Type") or "unknown type"
-            for url in aliases:
-                mark_seen(self.db, url, source_id, "not_article", f"not an HTML page ({kind})",
-                          http_status=response.status)
+            record_outcome(self.db, aliases, source_id, "not_article",
+                           f"not an HTML page ({kind})", http_status=response.status)
             self.ledger.count(source_id, "not_articles")
             return []
         return [PageItem(
@@ -262,15 +344,30 @@ class SourceSpider(scrapy.Spider):
         kind, status = error_kind(failure)
         url = meta["canonical"]
         if kind == "disallowed":
-            mark_seen(self.db, url, source_id, "disallowed", "robots.txt")
-        if kind in ("disallowed", "budget_exceeded"):
+            record_outcome(self.db, [url], source_id, "disallowed", "robots.txt")
+        if kind in ("disallowed", "budget_exceeded"):  # budget: stays pending for the next run
             self._not_requested(source_id, kind)
             return
         self.ledger.count(source_id, "requests")
         old = error_reasons(self.db, [url]).get(url)
         reason = f"{old}|{kind}" if old else kind
-        mark_seen(self.db, url, source_id, "error", reason, http_status=status)
+        # A refusal or a link given up leaves the frontier; a transient error stays in it.
+        record_outcome(self.db, [url], source_id, "error", reason, http_status=status,
+                       settled=_refused(kind, status) or self._given_up_on(reason))
         self.ledger.error(source_id, kind, failure.request.url)
+
+
+def _refused(kind: str, status: int | None) -> bool:
+    """A failure that settles a frontier link: the server refused it for good (a 4xx that is
+    not "try later") or another attempt cannot help (too large, a refused address)."""
+    if status is not None and 400 <= status < 500:
+        return status not in TRANSIENT_4XX
+    return kind in PERMANENT_ERRORS
+
+
+def _first_url(request: scrapy.Request) -> str:
+    """The URL as first requested (before redirects): what the frontier and validators key."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 def _header(response: Response, name: bytes) -> str | None:

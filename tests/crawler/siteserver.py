@@ -1,5 +1,8 @@
 """A local HTTP server for crawler tests: serves a dict of routes on 127.0.0.1, answers
-conditional GETs (ETag / Last-Modified -> 304), and logs every request it receives."""
+conditional GETs (ETag / Last-Modified -> 304), and logs every request it receives.
+
+A `Gate` holds some responses until a test lets them go, so a test can SIGKILL a crawler at a
+known moment ("the first article was requested", "exactly k articles were served")."""
 
 from __future__ import annotations
 
@@ -24,6 +27,32 @@ class Resource:
 
 
 @dataclass
+class Gate:
+    """Answers the first `pass_first` requests whose path starts with `prefix`, then holds the
+    others (after logging them) until `release()`; `held` is set once a request waits."""
+
+    prefix: str
+    pass_first: int = 0
+    passed: int = 0
+    held: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_turn(self, path: str) -> None:
+        if not path.startswith(self.prefix):
+            return
+        with self._lock:
+            if self.passed < self.pass_first:
+                self.passed += 1
+                return
+        self.held.set()
+        self.released.wait(timeout=300)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class Hit:
     path: str
     status: int
@@ -38,6 +67,7 @@ class LocalSite:
     host: str = "127.0.0.1"
     log: list[Hit] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    gate: Gate | None = None
 
     @property
     def base(self) -> str:
@@ -80,6 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
             res = Resource(b"<html><body><h1>404</h1></body></html>", status=404)
         status = self._status(res)
         self.site.log.append(Hit(key, status, self.headers.get("User-Agent", ""), conditional))
+        if self.site.gate:
+            self.site.gate.wait_turn(key)
         if res.delay_s:
             time.sleep(res.delay_s)
         self._send(res, status)
@@ -108,5 +140,5 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError):  # the client was killed
             pass

@@ -21,6 +21,20 @@ def test_status_failed_partial_ok_and_clear_messages():
     assert rows["slow"]["errors_by_kind"] == {"time_limit": 1}
 
 
+def test_messages_say_what_was_resumed_and_what_is_still_pending():
+    ledger = RunLedger(run_id="r2")
+    ledger.entry("resumed", ok=True)
+    ledger.count("resumed", "resumed", 4)
+    ledger.entry("pending", ok=True)
+    ledger.error("pending", "http_503", "https://x.it/a")
+    ledger.count("pending", "frontier_pending", 1)
+    rows = {r["source_id"]: r for r in ledger.records()}
+    assert rows["resumed"]["status"] == "ok"
+    assert rows["resumed"]["message"] == "resumed 4 links left pending by an earlier run"
+    assert rows["pending"]["status"] == "partial"
+    assert rows["pending"]["message"] == "errors: http_503 x1; 1 links pending for the next run"
+
+
 def test_claims_are_once_per_process_and_progress_events_flow():
     events = []
     ledger = RunLedger(run_id="r1", progress=events.append)

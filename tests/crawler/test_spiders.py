@@ -155,3 +155,31 @@ def test_sitemap_index_skips_children_unchanged_since_last_fetch(spider_for, tmp
     requests = list(spider.on_entry(_entry("https://www.portale.it/sitemap_index.xml", index)))
     assert [r.url for r in requests] == ["https://www.portale.it/new.xml"]
     assert spider.ledger.tally("portale").counts["sitemaps_unchanged"] == 1
+
+
+def test_start_requests_take_up_the_pending_frontier(spider_for):
+    from store.frontier import EntryResponse, FrontierLink, pending_links, record_entry
+
+    feed = spider_for(FeedSpider)
+    record_entry(feed.db, EntryResponse("https://www.portale.it/feed/", "portale", "feed", '"e"',
+                                        None, 200), [
+        FrontierLink("https://www.portale.it/uno", "https://www.portale.it/uno/?utm_source=rss"),
+        FrontierLink("https://www.portale.it/due", "https://www.portale.it/due/"),
+        FrontierLink("https://altro.it/tre", "https://altro.it/tre")])
+    record_entry(feed.db, EntryResponse("https://www.portale.it/notizie/", "portale", "listing",
+                                        None, None, 200), [
+        FrontierLink("https://www.portale.it/notizie/?page=2",
+                     "https://www.portale.it/notizie/?page=2", "entry", {"listing_page": 2})])
+    mark_seen(feed.db, "https://www.portale.it/due", "portale", "article")  # stored, then killed
+    requests = feed.frontier_requests(feed.sources["portale"])
+    assert [(r.url, r.meta["canonical"]) for r in requests] == [
+        ("https://www.portale.it/uno/?utm_source=rss", "https://www.portale.it/uno")]
+    # The stored link and the one off the source's domains left the frontier unrequested.
+    assert {p.url for p in pending_links(feed.db, "portale")} == {
+        "https://www.portale.it/uno", "https://www.portale.it/notizie/?page=2"}
+    listing = spider_for(ListingSpider)
+    pages = [r for r in listing.frontier_requests(listing.sources["portale"])
+             if r.callback == listing.on_entry]
+    assert [(r.url, r.meta["listing_page"]) for r in pages] == [
+        ("https://www.portale.it/notizie/?page=2", 2)]
+    assert listing.ledger.tally("portale").counts["resumed"] == 2
