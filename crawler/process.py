@@ -40,8 +40,10 @@ def build_settings(sources: str, db: str, source_ids: list[str] | None,
     return settings
 
 
-def run(sources_path: str, db_path: str, run_id: str, source_ids: list[str] | None,
-        overrides: dict, progress: bool) -> int:
+def crawl_in_this_process(sources_path: str, db_path: str, run_id: str,
+                          source_ids: list[str] | None, overrides: dict, progress: bool) -> int:
+    """The crawl itself, in the calling process (which it owns: Scrapy's reactor starts once).
+    `crawler.run.crawl` runs it in a child process through `main`."""
     chosen = select_sources(load_sources(sources_path), source_ids)
     db = open_db(db_path)
     upsert_sources(db, [s.store_row() for s in chosen])
@@ -74,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings-json", default="{}")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
-    return run(args.sources, args.db, args.run_id, args.source_ids,
-               json.loads(args.settings_json), args.progress)
+    return crawl_in_this_process(args.sources, args.db, args.run_id, args.source_ids,
+                                 json.loads(args.settings_json), args.progress)
 
 
 if __name__ == "__main__":
