@@ -145,11 +145,13 @@ def demo(
 def reextract(
     db: DbOpt = DEFAULT_DB,
     source: Annotated[str | None, typer.Option(help="Only this source id.")] = None,
+    refused: Annotated[bool, typer.Option(
+        "--refused", help="Only the pages extraction refused (kept, bounded, for this).")] = False,
 ) -> None:
     """Re-extract articles from stored raw HTML, without re-crawling."""
     from crawler.reextract import reextract as do_reextract
 
-    counts = do_reextract(db, source)
+    counts = do_reextract(db, source, refused_only=refused)
     console.print(counts)
 
 

@@ -366,6 +366,14 @@ def _m007_terms_generation(db: sqlite_utils.Database) -> None:
                    f"WHERE id = 1; END")
 
 
+def _m009_refused_pages(db: sqlite_utils.Database) -> None:
+    # Why extraction refused a stored raw page (NULL: stored as an article), so refused pages
+    # can be re-extracted after a fix and pruned to their bounds; and how many characters
+    # decoding replaced because their bytes were invalid in the page's charset.
+    db["raw_pages"].add_column("refused_reason", str)
+    db["raw_pages"].add_column("replaced_chars", int)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -374,6 +382,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_article_terms", _m005_article_terms),
     ("006_label_reviews", _m006_label_reviews),
     ("007_terms_generation", _m007_terms_generation),
+    ("009_refused_pages", _m009_refused_pages),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -388,6 +397,7 @@ INDEXES: dict[str, list[list[str]]] = {
         ["analysed_at"],
     ],
     "seen_urls": [["source_id", "status"]],
+    "raw_pages": [["refused_reason", "fetched_at"]],
     "crawl_runs": [["source_id", "started"]],
     "mentions": [["article_id"], ["org_id"], ["article_id", "org_id"]],
     "article_places": [["article_id"], ["place_id"], ["article_id", "place_id"]],
