@@ -56,6 +56,8 @@ _JSONLD_ARTICLE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:\w*Article|BlogPosting|Re
 MAX_DATELINE_WORDS = 10
 # A page whose longest text block is this short and which has headline links is a listing.
 MAX_LINK_PAGE_CHARS = 100
+# A date this close under the headline dates the page itself.
+DATE_UNDER_TITLE_CHARS = 120
 # Below this share of the main block's characters, trafilatura missed the body.
 MIN_MAIN_COVERAGE = 0.6
 NEAR_TITLE_CHARS = 300
@@ -143,7 +145,8 @@ def extract_page(
     # Dates written in the page are read only when the metadata has none.
     text_dates = None if published else (_byline_text(tree) + "\n" + near_title(),
                                           _visible_text(tree))
-    shape = clean(tree, headline, _marked_as_article(tree, metas))
+    shape = clean(tree, headline, lambda: method in ("meta", "jsonld") or _marked_as_article(
+        tree, metas, near_title, reference))
     listing = shape.listing or _links_without_text(tree, shape)
     if listing:
         return PageFields(canonical, False, listing)
@@ -185,14 +188,16 @@ def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
     return tree
 
 
-def _marked_as_article(tree: lxml.html.HtmlElement, metas: dict[str, str]) -> bool:
-    """Whether the page's metadata says it is one article (Open Graph type, a publication
-    time, a JSON-LD article type)."""
+def _marked_as_article(tree: lxml.html.HtmlElement, metas: dict[str, str],
+                       near_title: Callable[[], str], reference: date) -> bool:
+    """Whether the page says it is one article: Open Graph type, a JSON-LD article type, or a
+    date written right under the headline (a section page dates its teasers, not itself)."""
     if metas.get("og:type", "").lower() == "article" or any(
-            metas.get(name) for name in _PUBLISHED_META[:3]):
+            _JSONLD_ARTICLE.search(script)
+            for script in tree.xpath("//script[@type='application/ld+json']/text()")):
         return True
-    return any(_JSONLD_ARTICLE.search(script)
-               for script in tree.xpath("//script[@type='application/ld+json']/text()"))
+    under = near_title().split("\n", 1)[-1][:DATE_UNDER_TITLE_CHARS]
+    return published_in_text(under, reference, allow_plain=True) is not None
 
 
 def _links_without_text(tree: lxml.html.HtmlElement, shape: Shape) -> str:
@@ -231,21 +236,27 @@ def _main_text(tree: lxml.html.HtmlElement, shape: Shape,
 def _region(tree: lxml.html.HtmlElement, blocks: tuple,
             headline: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement:
     """The part of the page handed to trafilatura: the smallest block that holds the main
-    text blocks and the headline (the whole page when there is no main block)."""
+    text blocks, and the headline when that block is not the whole page."""
     if not blocks or blocks[0] is None:
         return tree
-    region = blocks[0]
-    for other in (*blocks[1:], headline):
-        if other is None:
-            continue
-        around = ancestors(other)
-        while region is not None and region not in around:
-            region = region.getparent()
+    region = _common_ancestor(blocks)
+    with_headline = _common_ancestor((region, headline)) if headline is not None else None
+    if with_headline is not None and with_headline.tag not in ("html", "body"):
+        region = with_headline
     if region is None or region.tag in ("html", "body"):
         return tree
     root = lxml.html.Element("html")
     etree.SubElement(root, "body").append(region)
     return root
+
+
+def _common_ancestor(elements: tuple) -> lxml.html.HtmlElement | None:
+    region = elements[0]
+    for other in elements[1:]:
+        around = ancestors(other)
+        while region is not None and region not in around:
+            region = region.getparent()
+    return region
 
 
 def _canonical_url(tree: lxml.html.HtmlElement, url: str) -> str:

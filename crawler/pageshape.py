@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -268,7 +269,7 @@ def _teaser_group(block: lxml.html.HtmlElement, headline_around: set) -> int:
 
 
 def _choose_main(kept: dict, headline_around: set,
-                 article_meta: bool) -> tuple[lxml.html.HtmlElement | None, str]:
+                 article_meta: Callable[[], bool]) -> tuple[lxml.html.HtmlElement | None, str]:
     """The main block and, when the page is a listing, why. The longest block wins unless it
     is a teaser; then the longest block that is not one, if it is long enough for an article
     (or short, on a page whose metadata says it is an article)."""
@@ -277,15 +278,28 @@ def _choose_main(kept: dict, headline_around: set,
         return None, ""
     group = _teaser_group(ranked[0], headline_around)
     if not group:
-        return ranked[0], ""
+        return ranked[0], _short_text_over_teasers(kept, ranked, headline_around, article_meta)
     for block in ranked[1:]:
         if kept[block] < MIN_BODY_CHARS:
             break
         if not _teaser_group(block, headline_around):
-            if kept[block] >= SHORT_BODY_CHARS or article_meta:
+            if kept[block] >= SHORT_BODY_CHARS or article_meta():
                 return block, ""
             break
     return ranked[0], f"listing page (main text is one of {group} teasers)"
+
+
+def _short_text_over_teasers(kept: dict, ranked: list, headline_around: set,
+                             article_meta: Callable[[], bool]) -> str:
+    """A section page: a short introduction above teasers that hold more text than it."""
+    main = ranked[0]
+    if kept[main] >= SHORT_BODY_CHARS:
+        return ""
+    teasers = [b for b in ranked[1:] if _teaser_group(b, headline_around)]
+    if (len(teasers) >= MIN_TEASERS and sum(kept[b] for b in teasers) > kept[main]
+            and not article_meta()):
+        return f"listing page (a short text above {len(teasers)} teasers)"
+    return ""
 
 
 def _links_reason(tree: lxml.html.HtmlElement, main: lxml.html.HtmlElement,
@@ -307,16 +321,13 @@ def _doomed_ancestors(el: lxml.html.HtmlElement, doomed: dict) -> list:
 
 
 def _rescue(blocks: dict, kept: dict, doomed: dict) -> lxml.html.HtmlElement | None:
-    """The longest block, when only class words condemned it and it holds most of the page's
-    text (or twice the text of any block left): it is the article, whatever its classes."""
-    if not blocks:
+    """The longest block that only class words condemned, when it holds most of the page's
+    text or twice the text of any block left: it is the article, whatever its classes."""
+    rescuable = {b: n for b, n in blocks.items() if b not in kept
+                 and all(doomed[el] for el in _doomed_ancestors(b, doomed))}
+    if not rescuable:
         return None
-    best = max(blocks, key=blocks.get)
-    if best in kept:
-        return None
-    condemned = _doomed_ancestors(best, doomed)
-    if not all(doomed[el] for el in condemned):
-        return None
+    best = max(rescuable, key=rescuable.get)
     longest_kept = max(kept.values(), default=0)
     if blocks[best] * 2 >= sum(blocks.values()) or blocks[best] >= 2 * longest_kept:
         return best
@@ -324,11 +335,11 @@ def _rescue(blocks: dict, kept: dict, doomed: dict) -> lxml.html.HtmlElement | N
 
 
 def clean(tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None,
-          article_meta: bool = False) -> Shape:
+          article_meta: Callable[[], bool] = bool) -> Shape:
     """Remove the boilerplate blocks and judge the page from its main block. A block that
     holds most of the page's paragraph text is never removed, whatever its classes say.
-    `article_meta`: the page's metadata says it is an article (og:type, JSON-LD, a
-    publication time), which lets a short text among teaser cards be the article."""
+    `article_meta()`: whether the page says it is one article (metadata, a date by the
+    headline), asked only when a short text sits among longer teaser cards."""
     blocks = text_blocks(tree)
     doomed = doomed_blocks(tree, ancestors(headline))
     kept = {b: n for b, n in blocks.items() if not _doomed_ancestors(b, doomed)}
@@ -342,5 +353,8 @@ def clean(tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None,
     chars = kept.get(main, 0) if main is not None else 0
     if main is not None and not listing:
         listing = _links_reason(tree, main, chars)
-    big = tuple(b for b, n in kept.items() if n >= max(SECOND_BLOCK_CHARS, chars * SECOND_BLOCK))
+    around = ancestors(headline)
+    big = tuple(b for b, n in kept.items()
+                if b is main or (n >= max(SECOND_BLOCK_CHARS, chars * SECOND_BLOCK)
+                                 and not _teaser_group(b, around)))
     return Shape(main, chars, listing, big or (main,))

@@ -117,8 +117,8 @@ def test_a_short_story_followed_by_teaser_cards_is_an_article(cards):
     teasers = "".join(f"<article class='card'><h3><a href='/n/{i}'>Un'altra notizia numero {i}"
                       f"</a></h3><p>{IT_SENTENCES[i % 20]}</p></article>" for i in range(cards))
     html = (f"<html><body><nav><a href='/'>Home</a></nav><main><article class='story'><h1>"
-            f"Avviso</h1><p>{story}</p></article><section>{teasers}</section></main>"
-            "</body></html>")
+            f"Avviso</h1><span>12 marzo 2025</span><p>{story}</p></article><section>{teasers}"
+            "</section></main></body></html>")
     page = extract_page(html, "https://giornale.example.it/avviso")
     assert page.is_article and page.text == story
 
@@ -159,3 +159,51 @@ def test_invalid_bytes_between_paragraphs_do_not_lose_the_page():
     assert decoded.replaced == 2 and decoded.encoding == "utf-8"
     page = extract_page(html, "https://x.example.it/a")
     assert page.is_article and page.title == "Città" and "\ufffd" not in page.text
+
+
+def test_a_blog_post_inside_a_blogger_widget_is_kept():
+    labels = "".join(f"<li><a href='/search/label/{i}'>Etichetta {i}</a> (12)</li>"
+                     for i in range(80))
+    html = ("<html><head><title>Il nostro orto sociale</title></head><body><div class='main "
+            "section'><div class='widget Blog' id='Blog1'>"
+            "<div class='post hentry'><h3 class='post-title'>Il nostro orto sociale</h3>"
+            f"<div class='post-body entry-content'>{BODY}</div></div></div></div>"
+            "<div class='sidebar section'><div class='widget Label' id='Label1'><h2>Etichette"
+            f"</h2><div class='widget-content list-label-widget-content'><ul>{labels}</ul>"
+            "</div></div></div></body></html>")
+    page = extract_page(html, "https://orto.blogspot.com/2025/03/orto.html")
+    assert page.is_article and page.text == BODY
+
+
+def test_state_modifiers_are_not_boilerplate():
+    assert not boilerplate_attrs("o-section o-section--has-ads js-section--has-ads")
+    assert not boilerplate_attrs("container has-sidebar")
+    html = ("<html><body><h1>Il parco riapre</h1><section class='o-section o-section--has-ads'>"
+            f"<div class='c-article-copy'><p>{BODY}</p></div></section></body></html>")
+    assert extract_page(html, "https://x.example.it/parco").text == BODY
+
+
+def _cards(count: int, words: int) -> str:
+    excerpt = " ".join(" ".join(IT_SENTENCES).split()[:words])
+    return "".join(f"<div class='nextstory'><a href='/n/{i}'><h3>Notizia numero {i}</h3></a>"
+                   f"<p>{excerpt}</p></div>" for i in range(count))
+
+
+def test_a_short_blurb_above_longer_teasers_is_an_article_when_marked_as_one():
+    blurb = " ".join(IT_SENTENCES[:2])
+    html = ("<html><head><meta property='og:type' content='article'></head><body><div id="
+            f"'headline'><h1>Un fumetto sui giovani</h1></div><div id='story'><p>{blurb}</p></div>"
+            f"<div id='next'>{_cards(6, 60)}</div></body></html>")
+    page = extract_page(html, "https://blog.example.org/2025/03/fumetto")
+    assert page.is_article and page.text == blurb
+
+
+def test_a_section_page_with_a_short_introduction_is_a_listing():
+    intro = ("Utensili, trapani e idropulitrici: in questa sezione trovate prove, consigli, "
+             "notizie e le migliori offerte del momento.")
+    cards = "".join(f"<article><a href='/n/{i}'><h3>Trapano numero {i} alla prova</h3></a>"
+                    f"<p>{IT_SENTENCES[i]}</p></article>" for i in range(11))
+    html = (f"<html><body><header><h1>Utensili</h1><p>{intro}</p></header><div>{cards}</div>"
+            "</body></html>")
+    page = extract_page(html, "https://tech.example.it/utensili/test")
+    assert not page.is_article and "listing" in page.reason
