@@ -52,6 +52,16 @@ _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,60}$")
 _JAN_FIRST = re.compile(r"-01-01$")
+_VISIBLE = "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_VISIBLE_TEXT = etree.XPath(f"//body//text(){_VISIBLE}")
+# Text nodes right before and after the headline (position() on a reverse axis counts back).
+# What ends the byline under a headline: a heading, a list, a link with a headline's words.
+_STOPS_BYLINE = etree.XPath(
+    "boolean(descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::ul or self::ol]"
+    " | .//a[string-length(normalize-space()) - string-length(translate(normalize-space(),"
+    " ' ', '')) >= 3])")
+_TEXT_BEFORE = etree.XPath(f"preceding::text()[normalize-space()]{_VISIBLE}[position() <= 20]")
+_TEXT_AFTER = etree.XPath(f"following::text()[normalize-space()]{_VISIBLE}[position() <= 40]")
 _JSONLD_ARTICLE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:\w*Article|BlogPosting|Report)"')
 MAX_DATELINE_WORDS = 10
 # A page whose longest text block is this short and which has headline links is a listing.
@@ -141,12 +151,13 @@ def extract_page(
     meta_tags = _meta_tags(tree)
     published, method = _structured_date(tree, metas, reference)
     near_title = cache(lambda: _near_title(tree))
-    author = _author(tree, metas, near_title)
+    lines = cache(lambda: _visible_lines(tree))
+    author = _author(tree, metas, near_title, lines)
     # Dates written in the page are read only when the metadata has none.
     text_dates = None if published else (_byline_text(tree) + "\n" + near_title(),
-                                          _visible_text(tree))
+                                          " ".join(lines()))
     shape = clean(tree, headline, lambda: method in ("meta", "jsonld") or _marked_as_article(
-        tree, metas, near_title, reference))
+        tree, metas, headline, reference))
     listing = shape.listing or _links_without_text(tree, shape)
     if listing:
         return PageFields(canonical, False, listing)
@@ -189,15 +200,35 @@ def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
 
 
 def _marked_as_article(tree: lxml.html.HtmlElement, metas: dict[str, str],
-                       near_title: Callable[[], str], reference: date) -> bool:
+                       headline: lxml.html.HtmlElement | None, reference: date) -> bool:
     """Whether the page says it is one article: Open Graph type, a JSON-LD article type, or a
     date written right under the headline (a section page dates its teasers, not itself)."""
     if metas.get("og:type", "").lower() == "article" or any(
             _JSONLD_ARTICLE.search(script)
             for script in tree.xpath("//script[@type='application/ld+json']/text()")):
         return True
-    under = near_title().split("\n", 1)[-1][:DATE_UNDER_TITLE_CHARS]
-    return published_in_text(under, reference, allow_plain=True) is not None
+    under = _byline_under(headline)
+    return bool(under) and published_in_text(under, reference, allow_plain=True) is not None
+
+
+def _byline_under(headline: lxml.html.HtmlElement | None) -> str:
+    """The text right under the headline, up to the first list, heading or headline link (a
+    listing's first teaser is not the page's byline)."""
+    el, parts, size = headline, [], 0
+    while el is not None and size < DATE_UNDER_TITLE_CHARS:
+        following = el.getnext()
+        if following is None:
+            el = el.getparent()
+            if el is None or el.tag in ("body", "html"):
+                break
+            continue
+        el = following
+        if el.tag in ("ul", "ol", "table") or _STOPS_BYLINE(el):
+            break
+        text = _clean(el.text_content())
+        parts.append(text)
+        size += len(text)
+    return " ".join(parts)[:DATE_UNDER_TITLE_CHARS]
 
 
 def _links_without_text(tree: lxml.html.HtmlElement, shape: Shape) -> str:
@@ -210,20 +241,28 @@ def _links_without_text(tree: lxml.html.HtmlElement, shape: Shape) -> str:
     return ""
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> str:
+def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool = False) -> str:
+    """trafilatura's text; `fast` skips its comparison with readability and jusText (half
+    its time), which the region around the main block rarely needs."""
     found = trafilatura.bare_extraction(tree, url=url, with_metadata=False,
                                         include_comments=False, include_tables=True,
-                                        favor_precision=True)
+                                        favor_precision=True, fast=fast)
     return (found.text or "") if found is not None else ""
 
 
 def _main_text(tree: lxml.html.HtmlElement, shape: Shape,
                headline: lxml.html.HtmlElement | None, url: str) -> str:
-    """trafilatura's text of the region around the main block and the headline; when that
-    misses most of the main block (a template whose body sits apart from the headline, in a
-    block trafilatura does not choose), the main blocks' own text follows what it found."""
-    text = _trafilatura(_region(tree, shape.text_blocks, headline), url)
-    if len(text) >= MIN_MAIN_COVERAGE * shape.main_chars or shape.main is None:
+    """trafilatura's text of the region around the main block and the headline: its fast
+    pass first, its full pass when that misses most of the main block; when both do (a
+    template whose body sits apart from the headline, in a block trafilatura does not
+    choose), the main block's own text follows what it found."""
+    region = _region(tree, shape.text_blocks, headline)
+    enough = MIN_MAIN_COVERAGE * shape.main_chars
+    text = _trafilatura(region, url, fast=True)
+    if len(text) >= enough or shape.main is None:
+        return text
+    text = max(text, _trafilatura(region, url), key=len)
+    if len(text) >= enough:
         return text
     body = _trafilatura(_region(tree, (shape.main,), None), url)
     if len(body) <= len(text):
@@ -308,7 +347,7 @@ def _is_masthead(h1: lxml.html.HtmlElement, text: str, site: str) -> bool:
 
 
 def _author(tree: lxml.html.HtmlElement, metas: dict[str, str],
-            near_title: Callable[[], str]) -> str:
+            near_title: Callable[[], str], lines: Callable[[], list[str]]) -> str:
     """The author from metadata, JSON-LD, author markup, an "A cura di: ..." line, or a
     "di Nome Cognome" byline right under the headline."""
     candidates = [metas.get("author", ""), metas.get("article:author", ""),
@@ -321,7 +360,7 @@ def _author(tree: lxml.html.HtmlElement, metas: dict[str, str],
         if name:
             return name
     after_title = near_title().split("\n", 1)[-1]
-    found = _CURATED_BY.search(_visible_text(tree, "\n")) or _BYLINE_AUTHOR.match(after_title)
+    found = _CURATED_BY.search("\n".join(lines())) or _BYLINE_AUTHOR.match(after_title)
     return found.group(1) if found else ""
 
 
@@ -435,21 +474,18 @@ def _near_title(tree: lxml.html.HtmlElement) -> str:
     heads = tree.xpath("//article//h1 | //main//h1") or tree.xpath("//h1")
     if not heads:
         return ""
-    visible = "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-    before = _clean(" ".join(heads[0].xpath(f"preceding::text(){visible}")[-20:]))
+    before = _clean(" ".join(_TEXT_BEFORE(heads[0])))
     after = []
-    for piece in heads[0].xpath(f"following::text(){visible}"):
+    for piece in _TEXT_AFTER(heads[0]):
         after.append(piece)
         if sum(len(p) for p in after) > NEAR_TITLE_CHARS:
             break
     return f"{before[-NEAR_TITLE_CHARS // 2 :]}\n{_clean(' '.join(after))[:NEAR_TITLE_CHARS]}"
 
 
-def _visible_text(tree: lxml.html.HtmlElement, joiner: str = " ") -> str:
-    """The page's visible text; with joiner "\n", one line per text node."""
-    visible = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-    pieces = (_clean(t) for t in tree.xpath(visible))
-    return joiner.join(p for p in pieces if p)
+def _visible_lines(tree: lxml.html.HtmlElement) -> list[str]:
+    """The page's visible text, one line per text node."""
+    return [line for line in (_clean(t) for t in _VISIBLE_TEXT(tree)) if line]
 
 
 def _text_date(

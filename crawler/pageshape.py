@@ -182,24 +182,34 @@ def doomed_blocks(tree: lxml.html.HtmlElement,
         kind = boilerplate_kind(f"{el.get('class', '')} {el.get('id', '')}")
         if kind:
             doomed[el] = kind == "token"
-    for el in tree.iter("div", "section", "ul", "p", "aside"):
-        if el not in keep and el not in doomed and _box_heading(el, conf["headings"]):
+    for el in _boxes_by_heading(tree, conf["headings"]):
+        if el not in keep and el not in doomed:
             doomed[el] = False
     return doomed
 
 
-def _box_heading(el: lxml.html.HtmlElement, headings: tuple[str, ...]) -> bool:
-    first = next(el.iterchildren(etree.Element), None)
-    if first is not None and first.tag not in _HEADINGS:
-        first = (next(first.iterchildren(etree.Element), None)
-                 if first.tag in ("p", "div", "span", "header") else None)
-    if first is None or first.tag not in _HEADINGS:
-        return False
-    label = " ".join(first.text_content().split()).lower().rstrip(":")
-    return len(label) < 60 and label.startswith(headings)
+def _boxes_by_heading(tree: lxml.html.HtmlElement, headings: tuple[str, ...]):
+    """Blocks (div, section, ul, p, aside) whose first element is, or opens with, a heading
+    such as "Leggi anche" or "Articoli correlati": boxes of other links."""
+    for head in tree.iter(*_HEADINGS):
+        label = " ".join("".join(head.itertext()).split()).lower().rstrip(":")
+        if len(label) >= 60 or not label.startswith(headings):
+            continue
+        box = head.getparent()
+        if box is not None and box.tag in ("p", "div", "span", "header") and _first(box, head):
+            wrapper = box.getparent()
+            if wrapper is not None and wrapper.tag in _BOXES and _first(wrapper, box):
+                yield wrapper
+        if box is not None and box.tag in _BOXES and _first(box, head):
+            yield box
 
 
-_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b"})
+def _first(parent: lxml.html.HtmlElement, child: lxml.html.HtmlElement) -> bool:
+    return next(parent.iterchildren(etree.Element), None) is child
+
+
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b")
+_BOXES = frozenset({"div", "section", "ul", "p", "aside"})
 
 
 def remove(elements: list[lxml.html.HtmlElement]) -> None:
