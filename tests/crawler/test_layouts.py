@@ -4,8 +4,10 @@ or section page is refused with a reason. Plus the single defects each layout ex
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 import trafilatura
@@ -17,6 +19,30 @@ from tests.crawler.layouts import IT_SENTENCES, ZH_SENTENCES, core, token_f1
 
 FETCHED = "2026-01-15T10:00:00+00:00"
 PAGES = core()
+
+
+FIXED = Path(__file__).parent / "layout_pages"
+
+
+def test_the_fixed_real_layout_pages():
+    """The pages kept as files (layout_pages/README.md): articles extracted with their day,
+    listings refused, invalid bytes and legacy charsets decoded."""
+    index = json.loads((FIXED / "index.json").read_text(encoding="utf-8"))
+    scores = []
+    for entry in index:
+        body = (FIXED / f"{entry['name']}.html").read_bytes()
+        page = extract_page(decode_html(body, entry["content_type"]).text, entry["url"],
+                            fetched_at=FETCHED)
+        if not entry["article"]:
+            assert not page.is_article and "listing" in page.reason, entry["name"]
+            continue
+        expected = (FIXED / f"{entry['name']}.txt").read_text(encoding="utf-8").strip()
+        assert page.is_article, (entry["name"], page.reason)
+        scores.append(token_f1(page.text, expected))
+        assert scores[-1] >= 0.8, entry["name"]
+        if entry["layout"] not in ("halley", "designers_italia"):
+            assert page.published == entry["published"], entry["name"]
+    assert len(scores) >= 25 and statistics.mean(scores) >= 0.97
 
 
 def _extract(page):

@@ -4,7 +4,10 @@ page, refused raw pages are bounded, and `reextract --refused` runs them again a
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from scrapy import Request
 from scrapy.exceptions import DropItem
@@ -25,6 +28,7 @@ from store.refused import (
 from tests.crawler.layouts import IT_SENTENCES
 from tests.crawler.test_spiders import spider_for  # noqa: F401 - the fixture
 
+ROOT = Path(__file__).resolve().parents[2]
 NOTE = " ".join(IT_SENTENCES[:3])  # a brief note of ~50 words
 ARTICLE = (f"<html><head><meta charset='utf-8'><title>Avviso</title></head><body><h1>Avviso"
            f"</h1><div class='testo'><p>{NOTE}</p></div></body></html>")
@@ -89,6 +93,23 @@ def test_reextract_refused_runs_only_the_refused_pages_again(tmp_path):
     assert refused_page_urls(db) == ["https://x.it/notizie"]
     db.conn.close()
     assert reextract(tmp_path / "o.db", refused_only=True)["pages"] == 1
+
+
+def test_the_cli_reextracts_only_refused_pages(tmp_path):
+    db = open_db(tmp_path / "o.db")
+    for url, reason in (("https://x.it/avviso", "too short for an article (50 words)"),
+                        ("https://x.it/altro", None)):
+        save_raw_page(db, url, source_id="x", http_status=200, content_type="text/html",
+                      encoding="utf-8", headers={}, body=ARTICLE.encode(),
+                      fetched_at="2025-03-04T10:00:00+00:00")
+        record_extraction(db, url, reason)
+    db.conn.close()
+    run = subprocess.run([sys.executable, str(ROOT / "pipeline.py"), "reextract", "--db",
+                          str(tmp_path / "o.db"), "--refused"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    printed = run.stdout + run.stderr  # the console may write to either
+    assert "'pages': 1," in printed and "'new': 1," in printed
 
 
 def test_refused_raw_pages_are_bounded_by_size_age_and_count(tmp_path):
