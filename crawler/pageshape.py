@@ -48,6 +48,7 @@ _DIGITS = re.compile(r"\d")
 _SPLIT = re.compile(r"[-_]")
 _STATE_PREFIXES = frozenset({"has", "with", "no", "is", "show", "hide", "without"})
 MIN_TEASERS = 3
+NOT_RESCUED = "structure"
 # A teaser is not the article when its text is under this multiple of its siblings' median.
 DOMINANT_FACTOR = 3.0
 MAX_MAIN_LINK_SHARE = 0.5
@@ -77,6 +78,7 @@ def _conf() -> dict:
     conf = patterns()["boilerplate"]
     return {"tokens": frozenset(conf["attr_tokens"]),
             "pieces": frozenset(conf["piece_tokens"]),
+            "hard": frozenset(conf["never_article_tokens"]),
             "vendor": tuple(conf["vendor_prefixes"]),
             "substrings": tuple(conf["attr_substrings"]),
             "tags": frozenset(conf["tags"]), "roles": frozenset(conf["roles"]),
@@ -86,9 +88,11 @@ def _conf() -> dict:
 @lru_cache(maxsize=4096)
 def boilerplate_kind(attrs: str) -> str:
     """How a class/id string marks a block that is never article text: 'vendor' (a known
-    widget or a cookie/consent/comment system), 'token' (a class word such as `share` or
-    `site-footer`), '' (not boilerplate). State modifiers (`o-section--has-ads`,
-    `has-sidebar`) say what a block contains, not what it is."""
+    widget, or a word that never names the article's container: comments, cookies, sharing,
+    related stories, ads), 'token' (a generic word such as `widget`, `sidebar`, `footer`,
+    which a page builder may put on the article's container), '' (not boilerplate). State
+    modifiers (`o-section--has-ads`, `has-sidebar`) say what a block contains, not what it
+    is."""
     conf = _conf()
     attrs = attrs.lower()
     if any(part in attrs for part in conf["substrings"]):
@@ -97,13 +101,14 @@ def boilerplate_kind(attrs: str) -> str:
         if name.startswith(conf["vendor"]):
             return "vendor"
         if name in conf["tokens"]:
-            return "token"
+            return "vendor" if name in conf["hard"] else "token"
         name = name.split("--", 1)[0]
         pieces = _SPLIT.split(name)
-        if pieces[0] in _STATE_PREFIXES:
+        if pieces[0] in _STATE_PREFIXES or len(pieces) < 2:
             continue
-        if len(pieces) > 1 and (pieces[0] in conf["pieces"] or pieces[-1] in conf["pieces"]):
-            return "token"
+        for piece in (pieces[0], pieces[-1]):
+            if piece in conf["pieces"]:
+                return "vendor" if piece in conf["hard"] else "token"
     return ""
 
 
@@ -165,26 +170,27 @@ def _link_chars(tree: lxml.html.HtmlElement, block: lxml.html.HtmlElement) -> tu
 
 
 def doomed_blocks(tree: lxml.html.HtmlElement,
-                  keep: set[lxml.html.HtmlElement]) -> dict[lxml.html.HtmlElement, bool]:
+                  keep: set[lxml.html.HtmlElement]) -> dict[lxml.html.HtmlElement, str]:
     """Blocks that are never article text, except those in `keep` (the headline's
-    ancestors); the value says whether only a class word condemned it (then the block that
-    holds most of the text may be rescued from it)."""
+    ancestors), with what condemned them: a class word ('token' generic, 'vendor' specific),
+    from which the block holding most of the text may be rescued, or NOT_RESCUED (tag,
+    role, a "Leggi anche" heading)."""
     conf = _conf()
-    doomed = {el: False for el in tree.iter(*conf["tags"]) if el not in keep}
+    doomed = {el: NOT_RESCUED for el in tree.iter(*conf["tags"]) if el not in keep}
     for el in _CANDIDATES(tree):
         if el in keep or el in doomed or el.tag in ("html", "body", "main", "article"):
             continue
         if el.get("itemprop") == "articleBody":
             continue
         if (el.get("role") or "").lower() in conf["roles"]:
-            doomed[el] = False
+            doomed[el] = NOT_RESCUED
             continue
         kind = boilerplate_kind(f"{el.get('class', '')} {el.get('id', '')}")
         if kind:
-            doomed[el] = kind == "token"
+            doomed[el] = kind
     for el in _boxes_by_heading(tree, conf["headings"]):
         if el not in keep and el not in doomed:
-            doomed[el] = False
+            doomed[el] = NOT_RESCUED
     return doomed
 
 
@@ -332,16 +338,17 @@ def _doomed_ancestors(el: lxml.html.HtmlElement, doomed: dict) -> list:
 
 def _rescue(blocks: dict, kept: dict, doomed: dict) -> lxml.html.HtmlElement | None:
     """The longest block that only class words condemned, when it holds most of the page's
-    text or twice the text of any block left: it is the article, whatever its classes."""
+    text (or, condemned by generic words only, twice the text of any block left): it is the
+    article, whatever its classes (`share-zone` may wrap a whole article body)."""
     rescuable = {b: n for b, n in blocks.items() if b not in kept
-                 and all(doomed[el] for el in _doomed_ancestors(b, doomed))}
+                 and all(doomed[el] != NOT_RESCUED for el in _doomed_ancestors(b, doomed))}
     if not rescuable:
         return None
     best = max(rescuable, key=rescuable.get)
-    longest_kept = max(kept.values(), default=0)
-    if blocks[best] * 2 >= sum(blocks.values()) or blocks[best] >= 2 * longest_kept:
+    if blocks[best] * 2 >= sum(blocks.values()):
         return best
-    return None
+    generic = all(doomed[el] == "token" for el in _doomed_ancestors(best, doomed))
+    return best if generic and blocks[best] >= 2 * max(kept.values(), default=0) else None
 
 
 def clean(tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None,

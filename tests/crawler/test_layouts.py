@@ -201,6 +201,16 @@ def test_a_blog_post_inside_a_blogger_widget_is_kept():
     assert page.is_article and page.text == BODY
 
 
+def test_an_article_body_inside_a_share_zone_is_kept():
+    # "share" marks sharing widgets, but a site may wrap a whole body in a "share zone"
+    # (select text to share it): the block with most of the text is never removed.
+    html = ("<html><body><h1>Il parco riapre</h1><div class='share-zone'><div class='content-"
+            f"body'><p>{BODY}</p><p>{BODY[::-1]}</p></div></div><div class='share'>Condividi"
+            "</div></body></html>")
+    page = extract_page(html, "https://x.example.it/parco")
+    assert page.is_article and page.text.startswith(BODY) and "Condividi" not in page.text
+
+
 def test_state_modifiers_are_not_boilerplate():
     assert not boilerplate_attrs("o-section o-section--has-ads js-section--has-ads")
     assert not boilerplate_attrs("container has-sidebar")
@@ -233,3 +243,14 @@ def test_a_section_page_with_a_short_introduction_is_a_listing():
             "</body></html>")
     page = extract_page(html, "https://tech.example.it/utensili/test")
     assert not page.is_article and "listing" in page.reason
+
+
+def test_a_long_comment_thread_under_a_short_story_stays_out():
+    story = " ".join(IT_SENTENCES[:2])
+    thread = "".join(f"<li class='comment'><div class='comment-content'><p>{IT_SENTENCES[i]} "
+                     f"{IT_SENTENCES[i + 1]}</p></div></li>" for i in range(4, 20, 2))
+    html = (f"<html><body><article><h1>Avviso</h1><span>12 marzo 2025</span><p>{story}</p>"
+            f"</article><div id='comments' class='comments-area'><ol>{thread}</ol></div>"
+            "</body></html>")
+    page = extract_page(html, "https://x.example.it/avviso")
+    assert page.is_article and page.text == story
