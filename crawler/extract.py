@@ -257,7 +257,7 @@ def _main_text(tree: lxml.html.HtmlElement, shape: Shape,
     template whose body sits apart from the headline, in a block trafilatura does not
     choose), the main block's own text follows what it found."""
     region = _region(tree, shape.text_blocks, headline)
-    enough = MIN_MAIN_COVERAGE * shape.main_chars
+    enough = MIN_MAIN_COVERAGE * max(shape.main_chars, shape.text_chars)
     text = _trafilatura(region, url, fast=True)
     if len(text) >= enough or shape.main is None:
         return text

@@ -51,7 +51,10 @@ MIN_TEASERS = 3
 NOT_RESCUED = "structure"
 # A teaser is not the article when its text is under this multiple of its siblings' median.
 DOMINANT_FACTOR = 3.0
-MAX_MAIN_LINK_SHARE = 0.5
+# A main block is a list of links when links hold this share of its text and the text
+# between them is short (a date, a few words: not a wiki-style paragraph full of links).
+MAX_MAIN_LINK_SHARE = 0.65
+MAX_TEXT_PER_LINK = 25
 # Blocks looked at when the longest one is a teaser, and how long the longest block that is
 # not a teaser must be to be the article (always / on a page marked as an article).
 MAX_RANKED_BLOCKS = 12
@@ -61,7 +64,7 @@ MIN_BODY_CHARS = 120
 TEASER_LINK_SHARE = 0.2
 # Other blocks handed to the text extractor with the main one: at least this share of its
 # text and this many characters (a lead paragraph apart from the body).
-SECOND_BLOCK = 0.3
+SECOND_BLOCK = 0.1
 SECOND_BLOCK_CHARS = 200
 
 
@@ -71,6 +74,7 @@ class Shape:
     main_chars: int  # its own paragraph text, links excluded
     listing: str  # why the page is a listing ('' when it is not)
     text_blocks: tuple  # the kept blocks with a good share of the main block's text
+    text_chars: int = 0  # their own paragraph text, links excluded
 
 
 @cache
@@ -321,7 +325,8 @@ def _short_text_over_teasers(kept: dict, ranked: list, headline_around: set,
 def _links_reason(tree: lxml.html.HtmlElement, main: lxml.html.HtmlElement,
                   main_chars: int) -> str:
     linked, links = _link_chars(tree, main)
-    if links >= MIN_TEASERS and linked > MAX_MAIN_LINK_SHARE * (linked + main_chars):
+    if (links >= MIN_TEASERS and linked > MAX_MAIN_LINK_SHARE * (linked + main_chars)
+            and main_chars < MAX_TEXT_PER_LINK * links):
         share = linked * 100 // (linked + main_chars)
         return f"listing page ({share}% of the main block is links)"
     return ""
@@ -351,6 +356,13 @@ def _rescue(blocks: dict, kept: dict, doomed: dict) -> lxml.html.HtmlElement | N
     return best if generic and blocks[best] >= 2 * max(kept.values(), default=0) else None
 
 
+def _article_of(el: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement | None:
+    """The <article> that holds a block (another story loaded below is another article)."""
+    while el is not None and el.tag != "article":
+        el = el.getparent()
+    return el
+
+
 def clean(tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None,
           article_meta: Callable[[], bool] = bool) -> Shape:
     """Remove the boilerplate blocks and judge the page from its main block. A block that
@@ -371,7 +383,10 @@ def clean(tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None,
     if main is not None and not listing:
         listing = _links_reason(tree, main, chars)
     around = ancestors(headline)
+    home = _article_of(main)
     big = tuple(b for b, n in kept.items()
                 if b is main or (n >= max(SECOND_BLOCK_CHARS, chars * SECOND_BLOCK)
+                                 and _article_of(b) in (home, None)
                                  and not _teaser_group(b, around)))
-    return Shape(main, chars, listing, big or (main,))
+    big = big or (main,)
+    return Shape(main, chars, listing, big, sum(kept.get(b, 0) for b in big))
