@@ -156,12 +156,15 @@ def demo(
 def reextract(
     db: DbOpt = DEFAULT_DB,
     source: Annotated[str | None, typer.Option(help="Solo questa fonte (codice fonte).")] = None,
+    refused: Annotated[bool, typer.Option(
+        "--refused", help="Solo le pagine scartate dall'estrazione (conservate, in numero "
+        "limitato, per questo).")] = False,
 ) -> None:
     """Riestrae gli articoli dall'HTML salvato, senza raccogliere di nuovo."""
     from cli_support import print_reextract
     from crawler.reextract import reextract as do_reextract
 
-    print_reextract(do_reextract(db, source), console)
+    print_reextract(do_reextract(db, source, refused_only=refused), console)
 
 
 @sources_app.command("list")

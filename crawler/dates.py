@@ -23,6 +23,9 @@ EARLIEST_YEAR = 1990
 MAX_YEARLESS_LOOKBACK_YEARS = 6
 WEEKDAY_LOOKBACK_YEARS = 1
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# An ISO timestamp with a time and a zone: "2025-03-01T23:30:00Z", "2025-03-01 23:30+01:00".
+_ZONED_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+                        r"\s*(?:[Zz]|[+-]\d{2}:?\d{2})")
 _MARKER_WINDOW = 40  # characters before a date searched for a marker
 LOCAL_TIME = ZoneInfo("Europe/Rome")
 _NUMBER_WORDS = {"un": 1, "una": 1, "un'": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5,
@@ -74,18 +77,30 @@ _MONTHS = _month_table()
 
 
 def parse_machine_date(value: str | None) -> date | None:
-    """The calendar day of an ISO 8601 or RFC 822 timestamp, in the timestamp's own time zone
-    (an article published at 23:30 +01:00 keeps its local day)."""
+    """The calendar day in Italy of an ISO 8601 or RFC 822 timestamp: a time with a zone is
+    converted to Europe/Rome (2025-03-01T23:30:00Z is 2 March in Italy, 23:30 +01:00 stays
+    1 March); a date alone, or a time without a zone, is taken as written."""
     if not value:
         return None
     value = value.strip()
     match = _ISO.match(value)
     if match:
-        return _safe_date(int(match[1]), int(match[2]), int(match[3]))
+        day = _safe_date(int(match[1]), int(match[2]), int(match[3]))
+        zoned = _ZONED_ISO.match(value)
+        return _italian_day(day, zoned) if day and zoned else day
     try:
-        return parsedate_to_datetime(value).date()
+        stamp = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
+    return stamp.astimezone(LOCAL_TIME).date() if stamp.tzinfo else stamp.date()
+
+
+def _italian_day(day: date, zoned: re.Match) -> date:
+    try:
+        stamp = datetime.fromisoformat(zoned[0].replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return day
+    return stamp.astimezone(LOCAL_TIME).date() if stamp.tzinfo else day
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

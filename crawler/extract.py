@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -31,6 +32,8 @@ from crawler.dates import (
     published_in_text,
     relative_published,
 )
+from crawler.decoding import decode_html
+from crawler.pageshape import Shape, ancestors, clean
 from crawler.patterns import patterns
 from crawler.urls import canonical_or_none, canonicalize, host_of
 
@@ -49,7 +52,24 @@ _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,60}$")
 _JAN_FIRST = re.compile(r"-01-01$")
+_VISIBLE = "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_VISIBLE_TEXT = etree.XPath(f"//body//text(){_VISIBLE}")
+# Text nodes right before and after the headline (position() on a reverse axis counts back).
+# What ends the byline under a headline: a heading, a list, a link with a headline's words.
+_STOPS_BYLINE = etree.XPath(
+    "boolean(descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::ul or self::ol]"
+    " | .//a[string-length(normalize-space()) - string-length(translate(normalize-space(),"
+    " ' ', '')) >= 3])")
+_TEXT_BEFORE = etree.XPath(f"preceding::text()[normalize-space()]{_VISIBLE}[position() <= 20]")
+_TEXT_AFTER = etree.XPath(f"following::text()[normalize-space()]{_VISIBLE}[position() <= 40]")
+_JSONLD_ARTICLE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:\w*Article|BlogPosting|Report)"')
 MAX_DATELINE_WORDS = 10
+# A page whose longest text block is this short and which has headline links is a listing.
+MAX_LINK_PAGE_CHARS = 100
+# A date this close under the headline dates the page itself.
+DATE_UNDER_TITLE_CHARS = 120
+# Below this share of the main block's characters, trafilatura missed the body.
+MIN_MAIN_COVERAGE = 0.6
 NEAR_TITLE_CHARS = 300
 MAX_AUTHOR_CHARS = 60
 _AUTHOR_PREFIX = re.compile(r"^(?:(?:a cura di|scritto da|testo di|autore|autrice|di|da|by)"
@@ -60,7 +80,10 @@ _BYLINE_AUTHOR = re.compile(
 _CURATED_BY = re.compile(rf"\b[Aa] cura d(?:i|el|ella|ell')[ \t]*:?[ \t]*({_NAME}"
                          rf"(?:[ \t]+(?:di|del|della|dei|e|{_NAME})){{0,5}})")
 _MASTHEAD = re.compile(r"logo|site-title|site-name|brand|testata|masthead")
-_HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b")
+_IDEOGRAPH_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NO_SPACE_SCRIPT = re.compile(f"[{_IDEOGRAPH_RANGES}\u0e00-\u0e7f]+")
+_IDEOGRAPHS = re.compile(f"[{_IDEOGRAPH_RANGES}]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
 
 
 @dataclass(frozen=True)
@@ -109,9 +132,9 @@ def extract_page(
     fetched_at: str | date | datetime | None = None,
     hint: dict | None = None,
 ) -> PageFields:
-    """Extract an article from a page. `hint` is what a feed or sitemap said about the link
-    (keys: origin, published, title, tags); `fetched_at` is the reference for year-less and
-    future dates."""
+    """Extract an article from a page (text, or bytes decoded by their declared or detected
+    charset). `hint` is what a feed or sitemap said about the link (keys: origin, published,
+    title, tags); `fetched_at` is the reference for year-less and future dates."""
     hint = hint or {}
     reference = as_reference(fetched_at)
     reason = non_article_url_reason(url)
@@ -122,52 +145,157 @@ def extract_page(
     reason = reason or non_article_url_reason(canonical)
     if reason:
         return PageFields(canonical, False, reason)
-    title = _title(tree) or hint.get("title") or ""
+    metas = _metas(tree)
+    headline, title = _headline(tree, metas)
+    title = title or hint.get("title") or ""
     meta_tags = _meta_tags(tree)
-    published, method = _structured_date(tree, reference)
-    near_title = _near_title(tree)
-    byline = _byline_text(tree) + "\n" + near_title
-    author = _author(tree, near_title.split("\n", 1)[-1])
-    page_text = _visible_text(tree)
-    _remove_boilerplate(tree)
-    listing = _listing_reason(tree)
+    published, method = _structured_date(tree, metas, reference)
+    near_title = cache(lambda: _near_title(tree))
+    lines = cache(lambda: _visible_lines(tree))
+    author = _author(tree, metas, near_title, lines)
+    # Dates written in the page are read only when the metadata has none.
+    text_dates = None if published else (_byline_text(tree) + "\n" + near_title(),
+                                          " ".join(lines()))
+    shape = clean(tree, headline, lambda: method in ("meta", "jsonld") or _marked_as_article(
+        tree, metas, headline, reference))
+    listing = shape.listing or _links_without_text(tree, shape)
     if listing:
         return PageFields(canonical, False, listing)
-    found = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        favor_precision=True,
-        # Our own date search runs below; extensive htmldate search would load dateparser
-        # (seconds on the first call, blocking the crawler's reactor).
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
-    doc = found.as_dict() if found is not None else {}
-    title = _clean(title or doc.get("title") or "")
-    text = _clean_text(doc.get("text") or "", title)
-    words = len(text.split())
+    title = _clean(title)
+    text = _clean_text(_main_text(tree, shape, headline, url), title)
+    words = count_words(text)
     if words < patterns()["pages"]["min_words"]:
         return PageFields(canonical, False, f"too short for an article ({words} words)")
     if not published:
-        published, method = _text_date(byline, page_text, hint, html, url, reference,
+        published, method = _text_date(*text_dates, hint, html, url, reference,
                                        as_reference_time(fetched_at))
-    tags = _merge_tags(meta_tags, doc, hint)
     return PageFields(
-        url=canonical, is_article=True, title=title,
-        author=author or _clean_author(doc.get("author") or ""), text=text,
-        published=published.isoformat() if published else None, date_method=method, tags=tags,
+        url=canonical, is_article=True, title=title, author=author, text=text,
+        published=published.isoformat() if published else None, date_method=method,
+        tags=_merge_tags(meta_tags, hint),
     )
 
 
+def count_words(text: str) -> int:
+    """Words of a text; in scripts written without spaces (Chinese, Japanese, Thai) a word is
+    counted every two ideographs or kana, every four Thai letters."""
+    spaced = _NO_SPACE_SCRIPT.sub(" ", text)
+    ideographs = len(_IDEOGRAPHS.findall(text))
+    thai = len(_THAI.findall(text))
+    return len(spaced.split()) + ideographs // 2 + thai // 4
+
+
 def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
-    if isinstance(html, str):
-        html = html.encode("utf-8")
-    if not html.strip():
+    if isinstance(html, bytes):
+        html = decode_html(html).text
+    data = html.encode("utf-8", "replace")
+    if not data.strip():
         return None
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
     try:
-        tree = lxml.html.fromstring(html, parser=parser)
+        tree = lxml.html.fromstring(data, parser=parser)
     except (etree.ParserError, ValueError):
         return None
     return tree
+
+
+def _marked_as_article(tree: lxml.html.HtmlElement, metas: dict[str, str],
+                       headline: lxml.html.HtmlElement | None, reference: date) -> bool:
+    """Whether the page says it is one article: Open Graph type, a JSON-LD article type, or a
+    date written right under the headline (a section page dates its teasers, not itself)."""
+    if metas.get("og:type", "").lower() == "article" or any(
+            _JSONLD_ARTICLE.search(script)
+            for script in tree.xpath("//script[@type='application/ld+json']/text()")):
+        return True
+    under = _byline_under(headline)
+    return bool(under) and published_in_text(under, reference, allow_plain=True) is not None
+
+
+def _byline_under(headline: lxml.html.HtmlElement | None) -> str:
+    """The text right under the headline, up to the first list, heading or headline link (a
+    listing's first teaser is not the page's byline)."""
+    el, parts, size = headline, [], 0
+    while el is not None and size < DATE_UNDER_TITLE_CHARS:
+        following = el.getnext()
+        if following is None:
+            el = el.getparent()
+            if el is None or el.tag in ("body", "html"):
+                break
+            continue
+        el = following
+        if el.tag in ("ul", "ol", "table") or _STOPS_BYLINE(el):
+            break
+        text = _clean(el.text_content())
+        parts.append(text)
+        size += len(text)
+    return " ".join(parts)[:DATE_UNDER_TITLE_CHARS]
+
+
+def _links_without_text(tree: lxml.html.HtmlElement, shape: Shape) -> str:
+    """A page with headline links and no block of text long enough for an article."""
+    if shape.main_chars > MAX_LINK_PAGE_CHARS:
+        return ""
+    headlines = [a for a in tree.iter("a") if len(a.text_content().split()) >= 2]
+    if len(headlines) >= patterns()["pages"]["listing_min_blocks"]:
+        return f"listing page ({len(headlines)} links and no text block)"
+    return ""
+
+
+def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool = False) -> str:
+    """trafilatura's text; `fast` skips its comparison with readability and jusText (half
+    its time), which the region around the main block rarely needs."""
+    found = trafilatura.bare_extraction(tree, url=url, with_metadata=False,
+                                        include_comments=False, include_tables=True,
+                                        favor_precision=True, fast=fast)
+    return (found.text or "") if found is not None else ""
+
+
+def _main_text(tree: lxml.html.HtmlElement, shape: Shape,
+               headline: lxml.html.HtmlElement | None, url: str) -> str:
+    """trafilatura's text of the region around the main block and the headline: its fast
+    pass first, its full pass when that misses most of the main block; when both do (a
+    template whose body sits apart from the headline, in a block trafilatura does not
+    choose), the main block's own text follows what it found."""
+    region = _region(tree, shape.text_blocks, headline)
+    enough = MIN_MAIN_COVERAGE * max(shape.main_chars, shape.text_chars)
+    text = _trafilatura(region, url, fast=True)
+    if len(text) >= enough or shape.main is None:
+        return text
+    text = max(text, _trafilatura(region, url), key=len)
+    if len(text) >= enough:
+        return text
+    body = _trafilatura(_region(tree, (shape.main,), None), url)
+    if len(body) <= len(text):
+        return text
+    seen = set(body.splitlines())
+    lead = [line for line in text.splitlines() if line not in seen]
+    return "\n".join([*lead, body])
+
+
+def _region(tree: lxml.html.HtmlElement, blocks: tuple,
+            headline: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement:
+    """The part of the page handed to trafilatura: the smallest block that holds the main
+    text blocks, and the headline when that block is not the whole page."""
+    if not blocks or blocks[0] is None:
+        return tree
+    region = _common_ancestor(blocks)
+    with_headline = _common_ancestor((region, headline)) if headline is not None else None
+    if with_headline is not None and with_headline.tag not in ("html", "body"):
+        region = with_headline
+    if region is None or region.tag in ("html", "body"):
+        return tree
+    root = lxml.html.Element("html")
+    etree.SubElement(root, "body").append(region)
+    return root
+
+
+def _common_ancestor(elements: tuple) -> lxml.html.HtmlElement | None:
+    region = elements[0]
+    for other in elements[1:]:
+        around = ancestors(other)
+        while region is not None and region not in around:
+            region = region.getparent()
+    return region
 
 
 def _canonical_url(tree: lxml.html.HtmlElement, url: str) -> str:
@@ -185,26 +313,30 @@ def _same_site(a: str, b: str) -> bool:
     return strip(a) == strip(b)
 
 
-def _meta(tree: lxml.html.HtmlElement, name: str) -> str:
-    for el in tree.xpath("//meta[@name or @property or @itemprop]"):
+def _metas(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """The page's <meta> values by lower-case name, property or itemprop (first one wins)."""
+    out: dict[str, str] = {}
+    for el in tree.iterfind(".//meta"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-        if key == name and el.get("content"):
-            return el.get("content").strip()
-    return ""
+        content = (el.get("content") or "").strip()
+        if key and content and key not in out:
+            out[key] = content
+    return out
 
 
-def _title(tree: lxml.html.HtmlElement) -> str:
-    """The headline: the article's <h1>, skipping an <h1> that is the site's logo or name;
-    else og:title, else <title> without its " - Site" suffix."""
-    site = _meta(tree, "og:site_name").lower()
+def _headline(tree: lxml.html.HtmlElement,
+              metas: dict[str, str]) -> tuple[lxml.html.HtmlElement | None, str]:
+    """The headline element and text: the article's <h1>, skipping an <h1> that is the site's
+    logo or name; else (no element) og:title, else <title> without its " - Site" suffix."""
+    site = metas.get("og:site_name", "").lower()
     for xpath in ("//article//h1", "//main//h1", "//h1"):
         for h1 in tree.xpath(xpath):
             text = _clean(h1.text_content())
             if text and not _is_masthead(h1, text, site):
-                return text
+                return h1, text
     titles = tree.xpath("//title/text()")
-    return _meta(tree, "og:title") or (_TITLE_SUFFIX.sub("", _clean(titles[0])) if titles
-                                       else "")
+    return None, metas.get("og:title") or (_TITLE_SUFFIX.sub("", _clean(titles[0])) if titles
+                                           else "")
 
 
 def _is_masthead(h1: lxml.html.HtmlElement, text: str, site: str) -> bool:
@@ -215,10 +347,12 @@ def _is_masthead(h1: lxml.html.HtmlElement, text: str, site: str) -> bool:
     return bool(in_header) and not h1.xpath("ancestor::article or ancestor::main")
 
 
-def _author(tree: lxml.html.HtmlElement, after_title: str) -> str:
+def _author(tree: lxml.html.HtmlElement, metas: dict[str, str],
+            near_title: Callable[[], str], lines: Callable[[], list[str]]) -> str:
     """The author from metadata, JSON-LD, author markup, an "A cura di: ..." line, or a
     "di Nome Cognome" byline right under the headline."""
-    candidates = [_meta(tree, "author"), _meta(tree, "article:author"), *_jsonld_authors(tree)]
+    candidates = [metas.get("author", ""), metas.get("article:author", ""),
+                  *_jsonld_authors(tree)]
     marked = tree.xpath("//*[@rel='author' or @itemprop='author' or contains(@class, 'author') "
                         "or contains(@class, 'autore')]")
     candidates += sorted((_clean(el.text_content()) for el in marked), key=len)
@@ -226,7 +360,8 @@ def _author(tree: lxml.html.HtmlElement, after_title: str) -> str:
         name = _clean_author(candidate)
         if name:
             return name
-    found = _CURATED_BY.search(_visible_text(tree, "\n")) or _BYLINE_AUTHOR.match(after_title)
+    after_title = near_title().split("\n", 1)[-1]
+    found = _CURATED_BY.search("\n".join(lines())) or _BYLINE_AUTHOR.match(after_title)
     return found.group(1) if found else ""
 
 
@@ -289,10 +424,11 @@ def _jsonld_dates(tree: lxml.html.HtmlElement) -> list[str]:
     return out
 
 
-def _structured_date(tree: lxml.html.HtmlElement, reference: date) -> tuple[date | None, str]:
+def _structured_date(tree: lxml.html.HtmlElement, metas: dict[str, str],
+                     reference: date) -> tuple[date | None, str]:
     """Publication date from metadata, JSON-LD or a <time> element (never a modified date)."""
     for name in _PUBLISHED_META:
-        day = _acceptable(parse_machine_date(_meta(tree, name)), reference)
+        day = _acceptable(parse_machine_date(metas.get(name)), reference)
         if day:
             return day, "meta"
     for value in _jsonld_dates(tree):
@@ -339,21 +475,18 @@ def _near_title(tree: lxml.html.HtmlElement) -> str:
     heads = tree.xpath("//article//h1 | //main//h1") or tree.xpath("//h1")
     if not heads:
         return ""
-    visible = "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-    before = _clean(" ".join(heads[0].xpath(f"preceding::text(){visible}")[-20:]))
+    before = _clean(" ".join(_TEXT_BEFORE(heads[0])))
     after = []
-    for piece in heads[0].xpath(f"following::text(){visible}"):
+    for piece in _TEXT_AFTER(heads[0]):
         after.append(piece)
         if sum(len(p) for p in after) > NEAR_TITLE_CHARS:
             break
     return f"{before[-NEAR_TITLE_CHARS // 2 :]}\n{_clean(' '.join(after))[:NEAR_TITLE_CHARS]}"
 
 
-def _visible_text(tree: lxml.html.HtmlElement, joiner: str = " ") -> str:
-    """The page's visible text; with joiner "\n", one line per text node."""
-    visible = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-    pieces = (_clean(t) for t in tree.xpath(visible))
-    return joiner.join(p for p in pieces if p)
+def _visible_lines(tree: lxml.html.HtmlElement) -> list[str]:
+    """The page's visible text, one line per text node."""
+    return [line for line in (_clean(t) for t in _VISIBLE_TEXT(tree)) if line]
 
 
 def _text_date(
@@ -401,90 +534,6 @@ def _says_new_year(text: str, found: str) -> bool:
                           re.IGNORECASE))
 
 
-def _class_matches(el: lxml.html.HtmlElement, tokens: frozenset[str]) -> bool:
-    attrs = f"{el.get('class', '')} {el.get('id', '')}".lower()
-    if any(part in attrs for part in _attr_substrings()):
-        return True
-    for name in attrs.split():
-        if name in tokens:
-            return True
-        pieces = re.split(r"[-_]", name)
-        if pieces[0] in tokens or pieces[-1] in tokens:
-            return True
-    return False
-
-
-@cache
-def _attr_substrings() -> tuple[str, ...]:
-    return tuple(patterns()["boilerplate"]["attr_substrings"])
-
-
-@cache
-def _boilerplate_conf() -> tuple[frozenset[str], tuple[str, ...], frozenset[str], tuple[str, ...]]:
-    conf = patterns()["boilerplate"]
-    return (frozenset(conf["attr_tokens"]), tuple(conf["tags"]), frozenset(conf["roles"]),
-            tuple(conf["box_headings"]))
-
-
-def _protected(el: lxml.html.HtmlElement) -> bool:
-    """Containers of the article itself are never removed, whatever their class says."""
-    return (el.tag in ("html", "body", "main", "article") or el.get("itemprop") == "articleBody"
-            or bool(el.xpath(".//h1")))
-
-
-def _remove_boilerplate(tree: lxml.html.HtmlElement) -> None:
-    tokens, tags, roles, headings = _boilerplate_conf()
-    doomed = []
-    for el in tree.iter(etree.Element):
-        if _protected(el):
-            continue
-        if (el.tag in tags or (el.get("role") or "").lower() in roles
-                or _class_matches(el, tokens) or _box_heading(el, headings)):
-            doomed.append(el)
-    for el in doomed:
-        parent = el.getparent()
-        if parent is not None:
-            el.drop_tree()
-
-
-def _box_heading(el: lxml.html.HtmlElement, headings: tuple[str, ...]) -> bool:
-    if el.tag not in ("div", "section", "ul", "p", "aside"):
-        return False
-    first = _first_child(el)
-    if first is not None and first.tag not in _HEADINGS:
-        first = _first_child(first) if first.tag in ("p", "div", "span", "header") else None
-    if first is None or first.tag not in _HEADINGS:
-        return False
-    label = _clean(first.text_content()).lower().rstrip(":")
-    return len(label) < 60 and label.startswith(headings)
-
-
-def _first_child(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    return next(el.iterchildren(etree.Element), None)
-
-
-def _listing_reason(tree: lxml.html.HtmlElement) -> str:
-    blocks = tree.xpath("//article[not(ancestor::article)]")
-    linked = [b for b in blocks if b.xpath(".//a[@href]")]
-    least = patterns()["pages"]["listing_min_blocks"]
-    if len(linked) >= least and not _one_block_dominates(blocks):
-        return f"listing page ({len(linked)} article teasers)"
-    body = tree.find(".//body")
-    if body is None:
-        return ""
-    text = len(_clean(body.text_content()))
-    linked = sum(len(_clean(a.text_content())) for a in body.iter("a"))
-    if text and linked / text > 0.6 and text > 200:
-        return f"listing page ({linked * 100 // text}% of the text is links)"
-    return ""
-
-
-def _one_block_dominates(blocks: list[lxml.html.HtmlElement]) -> bool:
-    """An article followed by teaser cards: one block holds most of the words, and enough."""
-    words = [len(block.text_content().split()) for block in blocks]
-    return max(words) >= patterns()["pages"]["min_words"] and max(words) >= 0.6 * sum(words)
-
-
 def _clean_text(text: str, title: str) -> str:
     """Drop boilerplate lines and the title repeated as the first line."""
     prefixes = tuple(patterns()["boilerplate"]["line_prefixes"])
@@ -500,13 +549,9 @@ def _is_dateline(line: str) -> bool:
     return len(line.split()) <= MAX_DATELINE_WORDS and bool(find_dates(line, date.max))
 
 
-def _merge_tags(meta_tags: list[str], doc: dict, hint: dict) -> list[str]:
-    found = list(meta_tags) + list(hint.get("tags") or [])
-    for key in ("categories", "tags"):
-        value = doc.get(key) or []
-        found += value.split(",") if isinstance(value, str) else list(value)
+def _merge_tags(meta_tags: list[str], hint: dict) -> list[str]:
     out: list[str] = []
-    for tag in (_clean(t) for t in found):
+    for tag in (_clean(t) for t in [*meta_tags, *(hint.get("tags") or [])]):
         if tag and tag.lower() not in {t.lower() for t in out}:
             out.append(tag)
     return out

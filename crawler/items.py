@@ -19,3 +19,4 @@ class PageItem:
     body: bytes = field(repr=False)
     html: str = field(repr=False)
     article: dict | None = field(default=None, repr=False)  # set by ExtractPipeline
+    replaced_chars: int = 0  # characters decoding replaced (invalid bytes in the charset)

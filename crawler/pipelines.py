@@ -10,6 +10,12 @@ from crawler.extract import extract_page
 from crawler.items import PageItem
 from crawler.prefilter import matches_keywords
 from store.articles import get_link_hint, record_outcome, save_article, save_raw_page
+from store.refused import prune_refused_pages, record_extraction
+
+# Bounds on the raw HTML kept for refused pages (settings of the same names override them):
+# the newest pages only, for so many days, each up to so many compressed bytes.
+REFUSED_BOUNDS = {"OBSERVATORY_REFUSED_MAX_PAGES": 2000, "OBSERVATORY_REFUSED_MAX_AGE_DAYS": 90,
+                  "OBSERVATORY_REFUSED_MAX_BYTES": 512 * 1024}
 
 
 class _StagePipeline:
@@ -42,7 +48,17 @@ class RawPagePipeline(_StagePipeline):
 
 
 class ExtractPipeline(_StagePipeline):
-    """HTML -> article fields; pages that are not articles are recorded and dropped."""
+    """HTML -> article fields; pages that are not articles are recorded (with the reason, in
+    seen_urls and on the kept raw page) and dropped. Refused raw pages are pruned to their
+    bounds when the crawl closes."""
+
+    def close_spider(self, spider=None) -> None:
+        settings = self.crawler.settings
+        bounds = {key: settings.getint(key, default) for key, default in REFUSED_BOUNDS.items()}
+        prune_refused_pages(self.spider.db,
+                            max_pages=bounds["OBSERVATORY_REFUSED_MAX_PAGES"],
+                            max_age_days=bounds["OBSERVATORY_REFUSED_MAX_AGE_DAYS"],
+                            max_bytes=bounds["OBSERVATORY_REFUSED_MAX_BYTES"])
 
     def process_item(self, item: PageItem) -> PageItem:
         hint = {}
@@ -52,9 +68,12 @@ class ExtractPipeline(_StagePipeline):
             fields = extract_page(item.html, item.url, fetched_at=item.fetched_at, hint=hint)
         except Exception as exc:  # noqa: BLE001 - one odd page must not stop a long crawl
             reason = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
+            record_extraction(self.spider.db, item.url, reason, item.replaced_chars)
             self.mark_all(item, "error", reason)
             self.spider.ledger.error(item.source_id, "extract_error", item.url)
             raise DropItem(f"{item.url}: {reason}", log_level="WARNING") from exc
+        record_extraction(self.spider.db, item.url, None if fields.is_article else fields.reason,
+                          item.replaced_chars)
         if not fields.is_article:
             self.mark_all(item, "not_article", fields.reason)
             self.spider.ledger.count(item.source_id, "not_articles")

@@ -1,9 +1,11 @@
 """Re-run extraction on the raw pages kept in the store, without the network.
 
-    reextract(Path("observatory.db"))            # every source
-    reextract(Path("observatory.db"), "vita")    # one source
+    reextract(Path("observatory.db"))                      # every source
+    reextract(Path("observatory.db"), "vita")              # one source
+    reextract(Path("observatory.db"), refused_only=True)   # only pages extraction refused
 
-Pages the keyword prefilter dropped stay dropped (their URLs keep status "filtered").
+Pages the keyword prefilter dropped stay dropped (their URLs keep status "filtered"). A refused
+page that is an article after a fix is stored, and its URL's seen status becomes "article".
 Returns counts: pages, new, updated, unchanged, duplicate, not_article, skipped.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from crawler.decoding import decode_html
 from crawler.extract import extract_page
 from crawler.urls import canonicalize
 from store.articles import (
@@ -23,17 +26,21 @@ from store.articles import (
     seen_status,
 )
 from store.db import open_db
+from store.refused import record_extraction, refused_page_urls
 
 KEEP_AS_IS = {"filtered", "disallowed"}
 
 
-def reextract(db_path: str | Path, source_id: str | None = None) -> dict[str, int]:
-    """Extract every stored raw page again and update the articles; returns counts."""
+def reextract(db_path: str | Path, source_id: str | None = None, *,
+              refused_only: bool = False) -> dict[str, int]:
+    """Extract every stored raw page (or only the refused ones) again and update the
+    articles; returns counts."""
     db = open_db(db_path)
     counts: Counter = Counter()
     try:
         # URLs first, then one page at a time: writes cannot run under an open cursor.
-        for url in raw_page_urls(db, source_id):
+        urls = refused_page_urls(db, source_id) if refused_only else raw_page_urls(db, source_id)
+        for url in urls:
             page = get_raw_page(db, url)
             if page:
                 counts["pages"] += 1
@@ -48,9 +55,11 @@ def _redo(db, page: dict) -> str:
     canonical = canonicalize(page["url"])
     if seen_status(db, [canonical]).get(canonical) in KEEP_AS_IS:
         return "skipped"
-    html = page["body"].decode(page["encoding"] or "utf-8", errors="replace")
-    fields = extract_page(html, page["url"], fetched_at=page["fetched_at"],
+    decoded = decode_html(page["body"], page["content_type"])
+    fields = extract_page(decoded.text, page["url"], fetched_at=page["fetched_at"],
                           hint=get_link_hint(db, canonical) or get_link_hint(db, page["url"]))
+    record_extraction(db, page["url"], None if fields.is_article else fields.reason,
+                      decoded.replaced)
     if not fields.is_article:
         mark_seen(db, fields.url, page["source_id"], "not_article", fields.reason,
                   http_status=page["http_status"])

@@ -396,6 +396,12 @@ def _m008_frontier(db: sqlite_utils.Database) -> None:
         },
         pk="entry_url",
     )
+def _m009_refused_pages(db: sqlite_utils.Database) -> None:
+    # Why extraction refused a stored raw page (NULL: stored as an article), so refused pages
+    # can be re-extracted after a fix and pruned to their bounds; and how many characters
+    # decoding replaced because their bytes were invalid in the page's charset.
+    db["raw_pages"].add_column("refused_reason", str)
+    db["raw_pages"].add_column("replaced_chars", int)
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -407,6 +413,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("006_label_reviews", _m006_label_reviews),
     ("007_terms_generation", _m007_terms_generation),
     ("008_frontier", _m008_frontier),
+    ("009_refused_pages", _m009_refused_pages),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -422,6 +429,7 @@ INDEXES: dict[str, list[list[str]]] = {
     ],
     "seen_urls": [["source_id", "status"]],
     "frontier": [["url"], ["source_id", "kind"]],
+    "raw_pages": [["refused_reason", "fetched_at"]],
     "crawl_runs": [["source_id", "started"]],
     "mentions": [["article_id"], ["org_id"], ["article_id", "org_id"]],
     "article_places": [["article_id"], ["place_id"], ["article_id", "place_id"]],

@@ -38,6 +38,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler.decoding import decode_html
 from crawler.discovery import DiscoveryError, Link
 from crawler.extract import non_article_url_reason
 from crawler.items import PageItem
@@ -328,14 +329,15 @@ class SourceSpider(scrapy.Spider):
                            f"not an HTML page ({kind})", http_status=response.status)
             self.ledger.count(source_id, "not_articles")
             return []
+        content_type = _header(response, b"Content-Type") or ""
+        decoded = decode_html(response.body, content_type)  # never fails on invalid bytes
         return [PageItem(
             source_id=source_id, url=response.url, fetched_url=first_url, aliases=aliases,
-            http_status=response.status,
-            content_type=_header(response, b"Content-Type") or "", encoding=response.encoding,
+            http_status=response.status, content_type=content_type, encoding=decoded.encoding,
             fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
             headers={k.decode("latin-1"): v[0].decode("latin-1")
                      for k, v in response.headers.items() if v},
-            body=response.body, html=response.text,
+            body=response.body, html=decoded.text, replaced_chars=decoded.replaced,
         )]
 
     def on_article_error(self, failure: Failure) -> None:

@@ -55,6 +55,22 @@ def test_machine_dates_keep_their_local_day():
     assert parse_machine_date("2025-02-30") is None
 
 
+@pytest.mark.parametrize(("stamp", "day"), [
+    # Near midnight UTC it is already the next day in Italy (+01:00 in winter, +02:00 in summer).
+    ("2025-03-01T23:30:00Z", date(2025, 3, 2)),
+    ("2025-07-01T22:30:00.000Z", date(2025, 7, 2)),
+    ("2025-07-01T21:59:00+00:00", date(2025, 7, 1)),
+    ("Sat, 01 Mar 2025 23:30:00 +0000", date(2025, 3, 2)),
+    ("Sat, 01 Mar 2025 23:30:00 GMT", date(2025, 3, 2)),
+    ("2025-03-01T19:00:00-05:00", date(2025, 3, 2)),
+    # Without a zone, or without a time, the day is taken as written.
+    ("2025-03-01T23:30:00", date(2025, 3, 1)),
+    ("2025-03-01", date(2025, 3, 1)),
+])
+def test_machine_dates_are_days_in_italy(stamp, day):
+    assert parse_machine_date(stamp) == day
+
+
 FETCHED = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # 00:30 of the 23rd in Rome
 
 

@@ -160,3 +160,9 @@ def test_relative_byline_is_read_against_the_fetch_time_and_recorded():
     # without a fetch time of day there is nothing to count back from
     page = extract_page(_page(body=body), "https://x.it/a", fetched_at="2026-11-22")
     assert page.date_method != "relative"
+
+
+def test_a_utc_timestamp_near_midnight_is_stored_as_the_day_in_italy():
+    meta = '<meta property="article:published_time" content="2025-03-01T23:30:00Z">'
+    page = extract_page(_page(meta), "https://x.it/a", fetched_at="2025-06-01")
+    assert (page.published, page.date_method) == ("2025-03-02", "meta")

@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from ipaddress import ip_address
 from pathlib import Path
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given, settings
@@ -105,10 +106,12 @@ def test_italian_publication_dates_read_back(day: date):
 @PROPS
 @given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
        st.integers(min_value=-11, max_value=12))
-def test_machine_dates_keep_their_own_local_day(moment: datetime, offset_hours: int):
+@example(datetime(2025, 3, 1, 23, 30), 0)  # 23:30 UTC is already 2 March in Rome
+def test_machine_timestamps_are_read_as_the_day_in_italy(moment: datetime, offset_hours: int):
     aware = moment.replace(tzinfo=timezone(timedelta(hours=offset_hours)))
-    assert parse_machine_date(aware.isoformat()) == aware.date()
-    assert parse_machine_date(format_datetime(aware)) == aware.date()
+    day_in_italy = aware.astimezone(ZoneInfo("Europe/Rome")).date()
+    assert parse_machine_date(aware.isoformat()) == day_in_italy
+    assert parse_machine_date(format_datetime(aware)) == day_in_italy
 
 
 @PROPS
