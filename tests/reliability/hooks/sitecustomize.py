@@ -25,7 +25,10 @@ def _install(after: int, marker: Path) -> None:
         result = inner(db, art)  # written, inside save_article's transaction, not committed
         saved.append(art["url"])
         if len(saved) == after:
-            marker.write_text(art["url"], encoding="utf-8")
+            # written whole, then renamed: the test kills as soon as the marker exists
+            partial = marker.with_name(marker.name + ".part")
+            partial.write_text(art["url"], encoding="utf-8")
+            os.replace(partial, marker)
             threading.Event().wait()  # until SIGKILL
         return result
 
