@@ -110,14 +110,15 @@ def term_tables(config: dict) -> dict[str, TermTable]:
 
 
 def term_filter_clauses(args: list[tuple[str, str]], column: str, facets: set[str],
-                        list_facets: set[str], *,
-                        by_scan: bool = False) -> tuple[list[str], dict, list[str]]:
+                        list_facets: set[str], *, by_scan: bool = False,
+                        value_label=None) -> tuple[list[str], dict, list[str]]:
     """Where clauses, params and descriptions for `_term_<facet>=value` arguments.
 
     `by_scan` prefixes the column with a unary +, so SQLite does not look the table's rows up
     one by one for each selected rowid (slow for large selections of wide rows) but walks the
     index of the page's order and stops after one page; right for a table whose sort column
-    is indexed, wrong for a view that must be computed whole."""
+    is indexed, wrong for a view that must be computed whole. `value_label(facet, value)`
+    gives the value's display name in the description."""
     clauses, params, descriptions = [], {}, []
     for key, value in args:
         facet = key[len(TERM_ARG):] if key.startswith(TERM_ARG) else None
@@ -129,7 +130,8 @@ def term_filter_clauses(args: list[tuple[str, str]], column: str, facets: set[st
                        f"where facet = :term_f{n} and value = :term_v{n})")
         params.update({f"term_f{n}": facet, f"term_v{n}": value})
         verb = "contiene" if facet in list_facets else "="
-        descriptions.append(f'{facet} {verb} "{value}"')
+        shown = value_label(facet, value) if value_label else value
+        descriptions.append(f'{facet} {verb} "{shown}"')
     return clauses, params, descriptions
 
 

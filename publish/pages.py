@@ -263,9 +263,10 @@ async def load_organisation_extras(db, org_id: str, network_sql: str, names: dic
         SELECT DISTINCT a.id, a.title, a.published, a.relevant FROM mentions m
         JOIN articles a ON a.id = m.article_id WHERE m.org_id = ?
         ORDER BY a.published DESC, a.id LIMIT 20""", [org_id])
-    network = await _rows(db, network_sql, {"org": org_id})
-    for row in network:
-        row["tipo"] = display_name(names, "org_types", row["tipo"])
+    network = [{"org_id": r["_org"], "name": r["Organizzazione"],
+                "type_name": display_name(names, "org_types", r["Tipo"]),
+                "articles": r["Articoli insieme"], "since": r["Dal"], "until": r["Al"]}
+               for r in await _rows(db, network_sql, {"org": org_id})]
     return {
         "org": org,
         "org_forms": forms,

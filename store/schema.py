@@ -366,6 +366,14 @@ def _m007_terms_generation(db: sqlite_utils.Database) -> None:
                    f"WHERE id = 1; END")
 
 
+def _m010_publish_people(db: sqlite_utils.Database) -> None:
+    # Organisations searchable by name in Datasette; amounts with their article's facts, so
+    # the public can facet them by region, practice type and relevance.
+    db["organisations"].enable_fts(["name"], tokenize=FTS_TOKENIZE, create_triggers=True,
+                                   replace=True)
+    db.create_view("public_amounts", VIEWS["public_amounts"], replace=True)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -374,6 +382,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_article_terms", _m005_article_terms),
     ("006_label_reviews", _m006_label_reviews),
     ("007_terms_generation", _m007_terms_generation),
+    ("010_publish_people", _m010_publish_people),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -478,8 +487,16 @@ VIEWS: dict[str, str] = {
         JOIN organisations o2 ON o2.id = m2.org_id
         GROUP BY m1.org_id, m2.org_id
     """,
+    # Money amounts with the facts of their article (no full text), for the public.
+    "public_amounts": """
+        SELECT am.id, am.value, am.text, am.context, a.title, a.published,
+            a.relevant, a.practice_types, a.policy_areas, a.regioni, a.id AS article_id,
+            a.rowid AS article_rowid
+        FROM amounts am JOIN articles a ON a.id = am.article_id
+        WHERE am.kind = 'money'
+    """,
 }
-PUBLISH_VIEWS = ["public_articles", "map_places", "org_links"]
+PUBLISH_VIEWS = ["public_articles", "map_places", "org_links", "public_amounts"]
 
 FTS_COLUMNS = ["title", "text", "search_terms"]
 # unicode61 with diacritics removed: "disabilita" finds "disabilità" (porter is English-only).

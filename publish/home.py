@@ -1,0 +1,233 @@
+"""Content of the pages people start from: the home page, the digest archive and pages, the
+collaboration network (rankings and a graph drawn server-side as SVG).
+
+Loaders read through Datasette's read-only `Database`; layout and shaping are pure functions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from dataclasses import dataclass
+
+from publish.pages import display_name
+
+WEEK = re.compile(r"^\d{4}-W\d{2}$")
+TYPE_COLOURS = {"pubblico": "#1f5f99", "terzo_settore": "#2a8a4e", "fondazione": "#b5651d",
+                "universita_ricerca": "#7b4fa0", "impresa": "#8a8a2a", "media": "#999999",
+                "altro": "#666666"}
+
+
+async def _rows(db, sql: str, params: list | dict | None = None) -> list[dict]:
+    result = await db.execute(sql, params or [])
+    return [dict(row) for row in result.rows]
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+async def load_home(db, names: dict, *, staff: bool) -> dict:
+    """This week's relevant stories (the seven days up to the latest relevant article), the
+    organisations first seen in the last 30 days, counts, and source health for staff."""
+    latest = (await _rows(db, "SELECT max(published) AS d FROM articles WHERE relevant = 1"))
+    last_day = latest[0]["d"] if latest else None
+    stories, new_orgs = [], []
+    if last_day:
+        stories = await _rows(db, """
+            SELECT a.id, a.title, a.published, s.name AS source, a.practice_types, a.regioni
+            FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+            WHERE a.relevant = 1 AND a.published >= date(?, '-6 days')
+              AND a.id = (SELECT b.id FROM articles b WHERE b.cluster_id = a.cluster_id
+                          ORDER BY b.published, b.fetched_at, b.id LIMIT 1)
+            ORDER BY a.published DESC, a.relevance_score DESC LIMIT 12""", [last_day])
+        new_orgs = await _rows(db, """
+            SELECT o.id, o.name, o.type, o.articles_count FROM organisations o
+            WHERE o.first_seen >= date(?, '-29 days')
+              AND EXISTS (SELECT 1 FROM mentions m JOIN articles a ON a.id = m.article_id
+                          WHERE m.org_id = o.id AND a.relevant = 1)
+            ORDER BY o.first_seen DESC, o.articles_count DESC, o.name LIMIT 12""", [last_day])
+    for story in stories:
+        story["practice_names"] = [display_name(names, "practice_types", p)
+                                   for p in _json_list(story.pop("practice_types"))]
+        story["regioni"] = _json_list(story["regioni"])
+    for org in new_orgs:
+        org["type_name"] = display_name(names, "org_types", org["type"])
+    counts = (await _rows(db, """
+        SELECT (SELECT count(*) FROM articles WHERE relevant = 1) AS relevant,
+               (SELECT count(*) FROM organisations) AS organisations,
+               (SELECT count(*) FROM sources) AS sources""", []))[0]
+    digest = await _rows(db, "SELECT week, title FROM digests ORDER BY week DESC LIMIT 1")
+    health = await _rows(db, """
+        SELECT name, last_status, last_run, last_article, recent_failures, flagged
+        FROM source_health ORDER BY flagged DESC, recent_failures DESC, name""") if staff else []
+    return {"last_day": last_day, "stories": stories, "new_orgs": new_orgs, "counts": counts,
+            "digest": digest[0] if digest else None, "health": health}
+
+
+def _json_list(value: str | None) -> list[str]:
+    try:
+        items = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [str(item) for item in items] if isinstance(items, list) else []
+
+
+async def load_digests(db) -> list[dict]:
+    rows = await _rows(db, "SELECT week, title, generated_at, stats FROM digests "
+                           "ORDER BY week DESC")
+    for row in rows:
+        try:
+            stats = json.loads(row.pop("stats") or "{}")
+        except ValueError:
+            stats = {}
+        row["stories"] = stats.get("stories") if isinstance(stats, dict) else None
+    return rows
+
+
+async def load_digest(db, week: str) -> dict | None:
+    if not WEEK.match(week):
+        return None
+    rows = await _rows(db, "SELECT week, title, generated_at, html FROM digests WHERE week = ?",
+                       [week])
+    if not rows:
+        return None
+    digest = rows[0]
+    around = await _rows(db, """
+        SELECT (SELECT max(week) FROM digests WHERE week < ?) AS previous,
+               (SELECT min(week) FROM digests WHERE week > ?) AS next""", [week, week])
+    return {**digest, **around[0]}
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    name: str
+    type: str
+    type_name: str
+    degree: int
+    x: float
+    y: float
+    r: float
+
+
+@dataclass(frozen=True)
+class Edge:
+    a: Node
+    b: Node
+    articles: int
+    width: float
+
+
+def layout(nodes: list[str], edges: list[tuple[str, str, int]], *, size: float = 1000,
+           iterations: int = 200, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Positions by a seeded Fruchterman-Reingold force layout inside a size×size square."""
+    rng = random.Random(seed)
+    pos = {n: [rng.uniform(0.1, 0.9) * size, rng.uniform(0.1, 0.9) * size] for n in nodes}
+    if len(nodes) < 2:
+        return {n: (size / 2, size / 2) for n in nodes}
+    k = size * math.sqrt(1.0 / len(nodes)) * 0.8
+    temperature = size / 10
+    for _ in range(iterations):
+        move = {n: [0.0, 0.0] for n in nodes}
+        for i, u in enumerate(nodes):
+            for v in nodes[i + 1:]:
+                dx, dy = pos[u][0] - pos[v][0], pos[u][1] - pos[v][1]
+                dist = max(math.hypot(dx, dy), 0.01)
+                force = k * k / dist
+                move[u][0] += dx / dist * force
+                move[u][1] += dy / dist * force
+                move[v][0] -= dx / dist * force
+                move[v][1] -= dy / dist * force
+        for u, v, weight in edges:
+            dx, dy = pos[u][0] - pos[v][0], pos[u][1] - pos[v][1]
+            dist = max(math.hypot(dx, dy), 0.01)
+            force = dist * dist / k * (1 + math.log(weight))
+            move[u][0] -= dx / dist * force
+            move[u][1] -= dy / dist * force
+            move[v][0] += dx / dist * force
+            move[v][1] += dy / dist * force
+        for n in nodes:
+            # a weak pull to the centre keeps separate groups on the canvas
+            move[n][0] += (size / 2 - pos[n][0]) * 0.05
+            move[n][1] += (size / 2 - pos[n][1]) * 0.05
+            length = max(math.hypot(*move[n]), 0.01)
+            step = min(length, temperature)
+            pos[n][0] = min(size * 0.97, max(size * 0.03, pos[n][0] + move[n][0] / length * step))
+            pos[n][1] = min(size * 0.97, max(size * 0.03, pos[n][1] + move[n][1] / length * step))
+        temperature *= 0.98
+    return {n: (round(p[0], 1), round(p[1], 1)) for n, p in pos.items()}
+
+
+async def load_network(db, names: dict, *, limit: int = 60, org_type: str = "") -> dict:
+    """The `limit` organisations with most partners in relevant articles and the links among
+    them, laid out for an SVG graph; rankings per type pair."""
+    links = await _rows(db, "SELECT org_a, name_a, type_a, org_b, name_b, type_b, articles "
+                            "FROM org_links")
+    degree: dict[str, int] = {}
+    info: dict[str, tuple[str, str]] = {}
+    for link in links:
+        for side in ("a", "b"):
+            org = link[f"org_{side}"]
+            degree[org] = degree.get(org, 0) + 1
+            info[org] = (link[f"name_{side}"], link[f"type_{side}"] or "altro")
+    ranked = sorted(degree, key=lambda org: (-degree[org], info[org][0]))
+    if org_type:
+        ranked = [org for org in ranked if info[org][1] == org_type]
+    chosen = set(ranked[:limit])
+    kept = [(lk["org_a"], lk["org_b"], lk["articles"]) for lk in links
+            if lk["org_a"] in chosen and lk["org_b"] in chosen]
+    order = [org for org in ranked if org in chosen]
+    positions = layout(order, kept)
+    top = max((degree[org] for org in order), default=1)
+    nodes = {org: Node(org, info[org][0], info[org][1],
+                       display_name(names, "org_types", info[org][1]), degree[org],
+                       *positions[org], r=5 + 10 * math.sqrt(degree[org] / top))
+             for org in order}
+    heaviest = max((w for _, _, w in kept), default=1)
+    edges = [Edge(nodes[a], nodes[b], w, 1 + 4 * w / heaviest) for a, b, w in kept]
+    pairs: dict[tuple[str, str], int] = {}
+    for link in links:
+        key = tuple(sorted((link["type_a"] or "altro", link["type_b"] or "altro")))
+        pairs[key] = pairs.get(key, 0) + 1
+    type_pairs = [{"a": display_name(names, "org_types", a),
+                   "b": display_name(names, "org_types", b), "type_a": a, "type_b": b, "links": n}
+                  for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))]
+    legend = [(display_name(names, "org_types", t), colour) for t, colour in TYPE_COLOURS.items()
+              if any(node.type == t for node in nodes.values())]
+    return {"nodes": list(nodes.values()), "edges": edges, "type_pairs": type_pairs,
+            "colours": TYPE_COLOURS, "legend": legend, "total_orgs": len(degree),
+            "total_links": len(links), "labelled": set(order[:20])}
+
+
+async def load_charts(db, names: dict) -> list[dict]:
+    """Bars of relevant articles per month and per practice type, and money per region."""
+    from publish.pages import format_amount
+
+    def bars(rows: list[tuple[str, float]], money: bool = False) -> list[tuple]:
+        top = max((value for _, value in rows), default=0) or 1
+        return [(label, value, format_amount("money", value) if money else value,
+                 round(100 * value / top)) for label, value in rows]
+
+    months = await _rows(db, "SELECT month, count(*) AS n FROM articles WHERE relevant = 1 "
+                             "AND month IS NOT NULL GROUP BY month ORDER BY month")
+    types = await _rows(db, "SELECT value, count(*) AS n FROM article_terms t "
+                            "WHERE facet = 'practice_types' AND article_rowid IN "
+                            "(SELECT article_rowid FROM article_terms WHERE facet = 'relevant' "
+                            "AND value = '1') GROUP BY value ORDER BY n DESC, value")
+    regions = await _rows(db, """
+        SELECT r.value AS regione, round(sum(am.value)) AS euro FROM amounts am
+        JOIN articles a ON a.id = am.article_id AND a.relevant = 1
+        JOIN json_each(a.regioni) r WHERE am.kind = 'money'
+        GROUP BY r.value ORDER BY euro DESC LIMIT 20""")
+    return [
+        {"title": "Articoli pertinenti per mese", "query": "articoli_per_mese_e_tipo",
+         "bars": bars([(r["month"], r["n"]) for r in months[-24:]])},
+        {"title": "Articoli pertinenti per tipo di pratica", "query": "articoli_per_mese_e_tipo",
+         "bars": bars([(display_name(names, "practice_types", r["value"]), r["n"])
+                       for r in types])},
+        {"title": "Importi citati per regione", "query": "importi_per_regione",
+         "bars": bars([(r["regione"], r["euro"]) for r in regions], money=True)},
+    ]
