@@ -117,7 +117,7 @@ _FILTERED_COLUMN = re.compile(r"((?:\bwhere|\band|,) )(\w+)( (?:contiene|contain
                               r"not in|array|date)(?=\s))")
 _HOME_COUNTS = re.compile(r"(<p>\s*)([\d,.]+ rows? in [^<]*)(</p>)")
 _TABLE_COUNT = re.compile(r'(<p>\s*(?:<a [^>]*>)?)([\d,.]+) rows?(\s*(?:</a>)?\s*</p>)')
-_FACET_HEADING = re.compile(r"(<strong>)([\w]+) \((?:term|list|array|date|amount)\)")
+_FACET_HEADING = re.compile(r"(<strong>)([\w]+) \((?:term|list|array|date|label)\)")
 _HEADER = re.compile(r'(data-column="(?P<col>[^"]+)"[^>]*>\s*(?:<a\b[^>]*>)?)(?P=col)'
                      r'(?=(?:&nbsp;[▲▼])?\s*(?:</a>|</th>))')
 _SORT_OPTION = re.compile(r'(<option value="(?P<col>[^"]+)"[^>]*>)Sort by (?P=col)'
@@ -132,11 +132,17 @@ _LOGIN_LINK = re.compile(r'<li><a href="[^"]*/-/login">Log in</a></li>')
 _TABLE_TITLE = re.compile(r"<title>osservatorio: (\w+)(: |</title>)")
 
 
+_QUOTED_VALUE = re.compile(r"&#34;(\w+)&#34;")
+
+
 def translator(column_labels: dict[str, str], *, login: bool = True,
-               titles: dict[str, str] | None = None) -> Callable[[str], str]:
+               titles: dict[str, str] | None = None,
+               codes: dict[str, str] | None = None) -> Callable[[str], str]:
     """A function translating one Datasette HTML page, with these column labels; without a
     staff login configured (`login=False`) the login link is left out; `titles` names tables
-    in the browser's tab ("Articoli: 32 righe ..." instead of "osservatorio: public_articles")."""
+    in the browser's tab ("Articoli: 32 righe ..." instead of "osservatorio: public_articles");
+    `codes` shows label codes quoted in a selection's description by their labels."""
+    code_labels = {code: str(escape(label)) for code, label in (codes or {}).items()}
     titles = {name: str(escape(title)) for name, title in (titles or {}).items()}
     login_link = (r'<li><a href="/-/login">Accesso staff</a></li>' if login else "")
     labels = {column: str(escape(label)) for column, label in column_labels.items()}
@@ -147,6 +153,8 @@ def translator(column_labels: dict[str, str], *, login: bool = True,
     def description(text: str) -> str:
         text = _SORTED_BY.sub(lambda m: f"ordinate per {label(m.group(1))}", text)
         text = _FILTERED_COLUMN.sub(lambda m: m.group(1) + label(m.group(2)) + m.group(3), text)
+        text = _QUOTED_VALUE.sub(lambda m: f"&#34;{code_labels.get(m.group(1), m.group(1))}&#34;",
+                                 text)
         for pattern, replacement in (*_COUNTS, *_DESCRIPTION):
             text = pattern.sub(replacement, text)
         return text

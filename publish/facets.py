@@ -17,7 +17,7 @@ import asyncio
 from dataclasses import dataclass
 
 from datasette.database import QueryInterrupted
-from datasette.facets import ArrayFacet, Facet
+from datasette.facets import ArrayFacet, ColumnFacet, Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 from publish.facet_index import FacetIndex, FacetIndexCache
@@ -77,6 +77,26 @@ class ListFacet(ArrayFacet):
         path = (path_with_removed_args if selected else path_with_added_args)(self.request, arg)
         return {"value": value, "label": value, "count": row["count"], "selected": selected,
                 "toggle_url": self.ds.absolute_url(self.request, path)}
+
+
+class LabelFacet(ColumnFacet):
+    """A column facet (`_facet_label=type`) whose codes are shown with their Italian labels
+    (`facet_labels: {table: {column: label group}}` in the plugin configuration)."""
+    type = "label"
+
+    async def suggest(self) -> list:
+        return []
+
+    async def facet_results(self):
+        results, timed_out = await super().facet_results()
+        config = self.ds.plugin_config("observatory") or {}
+        groups = (config.get("facet_labels") or {}).get(self.table or "", {})
+        labels = config.get("labels") or {}
+        for result in results:
+            names = labels.get(groups.get(result["name"], ""), {})
+            for value in result["results"]:
+                value["label"] = names.get(str(value["value"]), value["label"])
+        return results, timed_out
 
 
 TERM_ARG = "_term_"

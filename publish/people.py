@@ -30,6 +30,7 @@ from publish.chrome_it import rewrite_body
 ALL_ARTICLES_ARG = "_tutti"
 RELEVANCE_ARGS = ("_term_relevant", "relevant", "relevant__exact", ALL_ARTICLES_ARG)
 BOM = "\ufeff"
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
 def relevance_redirect(path: str, query_string: str, tables: list[str]) -> str | None:
@@ -90,6 +91,15 @@ class CsvRewriter:
         out = self._rewrite(ready) if ready.strip() else ""
         return out if self.started else BOM + out
 
+    def _cell(self, record: list[str], i: int) -> str:
+        if i >= len(record):
+            return ""
+        value = csv_cell(record[i], self.style.labels.get(self.columns[i]),
+                         self.columns[i] in self.style.list_columns)
+        if self.style.separator == ";" and _DECIMAL.match(value):
+            return value.replace(".", ",")  # Italian spreadsheets read 0,75
+        return value
+
     def _last_record_end(self) -> int:
         quotes, last = 0, -1
         for i, char in enumerate(self.pending):
@@ -113,10 +123,7 @@ class CsvRewriter:
                 writer.writerow([self.style.headers.get(record[i], record[i])
                                  for i in self.keep])
                 continue
-            writer.writerow([
-                csv_cell(record[i], self.style.labels.get(self.columns[i]),
-                         self.columns[i] in self.style.list_columns)
-                if i < len(record) else "" for i in self.keep])
+            writer.writerow([self._cell(record, i) for i in self.keep])
         return out.getvalue()
 
 
@@ -173,8 +180,9 @@ def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], 
             await send({"type": "http.response.body", "body": b""})
             return
         if path.endswith(".csv"):
+            stem = csv_filename(path)[:-len(".csv")]
             await _csv(app, scope, receive, send, csv_config(query),
-                       csv_names.get(csv_filename(path)[:-4], csv_filename(path)))
+                       f"{csv_names.get(stem, stem)}.csv")
             return
         if path.endswith(".atom"):
             title = await feed_titles(scope)

@@ -299,7 +299,28 @@ TERM_LIST_FACETS = ["practice_types", "policy_areas", "regioni", "province", "co
                     "organisations", "org_types"]
 TERM_SCALAR_FACETS = ["month", "year", "relevant"]
 _TERM_SOURCE_FACETS = {"source_name": "name", "source_kind": "kind"}
-TERM_FACETS = [*TERM_LIST_FACETS, *TERM_SCALAR_FACETS, *_TERM_SOURCE_FACETS]
+# The range of an article's largest amount in euro (migration 010): (code, lower, upper).
+AMOUNT_FACET = "amount_range"
+AMOUNT_RANGES = [("0-100k", 0, 100_000), ("100k-1M", 100_000, 1_000_000),
+                 ("1M-10M", 1_000_000, 10_000_000), ("10M+", 10_000_000, None)]
+TERM_FACETS = [*TERM_LIST_FACETS, *TERM_SCALAR_FACETS, *_TERM_SOURCE_FACETS, AMOUNT_FACET]
+
+
+def _amount_range_case(value: str) -> str:
+    cases = " ".join(f"WHEN {value} < {upper} THEN '{code}'"
+                     for code, _, upper in AMOUNT_RANGES if upper is not None)
+    return f"CASE {cases} ELSE '{AMOUNT_RANGES[-1][0]}' END"
+
+
+def _amount_terms_select(row: str, table: str = "") -> str:
+    """The amount-range term of one article (`new`) or of every article (`table`)."""
+    case = _amount_range_case("max(m.value)")
+    if table:
+        return (f"SELECT {row}.rowid, '{AMOUNT_FACET}', {case} FROM {table} "
+                f"JOIN amounts m ON m.article_id = {row}.id AND m.kind = 'money' "
+                f"GROUP BY {row}.rowid")
+    return (f"SELECT {row}.rowid, '{AMOUNT_FACET}', {case} FROM amounts m "
+            f"WHERE m.article_id = {row}.id AND m.kind = 'money' HAVING count(*) > 0")
 
 
 def article_terms_select(row: str, table: str = "") -> str:
@@ -322,7 +343,20 @@ def article_terms_select(row: str, table: str = "") -> str:
         f"WHERE s.id = {row}.source_id AND s.{col} IS NOT NULL"
         for facet, col in _TERM_SOURCE_FACETS.items()
     ]
+    parts.append(_amount_terms_select(row, table))
     return "\nUNION ALL ".join(parts)
+
+
+_TERMS_INSERT = "INSERT OR IGNORE INTO article_terms (article_rowid, facet, value) "
+
+
+def _create_article_term_triggers(db: sqlite_utils.Database) -> None:
+    watched = ", ".join(["source_id", *TERM_LIST_FACETS, *TERM_SCALAR_FACETS])
+    db.execute(f"CREATE TRIGGER article_terms_ai AFTER INSERT ON articles BEGIN "
+               f"{_TERMS_INSERT}{article_terms_select('new')}; END")
+    db.execute(f"CREATE TRIGGER article_terms_au AFTER UPDATE OF {watched} ON articles BEGIN "
+               f"DELETE FROM article_terms WHERE article_rowid = old.rowid; "
+               f"{_TERMS_INSERT}{article_terms_select('new')}; END")
 
 
 def _m005_article_terms(db: sqlite_utils.Database) -> None:
@@ -330,13 +364,8 @@ def _m005_article_terms(db: sqlite_utils.Database) -> None:
         article_rowid INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (facet, value, article_rowid)) WITHOUT ROWID""")
     db.execute("CREATE INDEX idx_article_terms_article ON article_terms (article_rowid, facet)")
-    watched = ", ".join(["source_id", *TERM_LIST_FACETS, *TERM_SCALAR_FACETS])
-    insert = "INSERT OR IGNORE INTO article_terms (article_rowid, facet, value) "
-    db.execute(f"CREATE TRIGGER article_terms_ai AFTER INSERT ON articles BEGIN "
-               f"{insert}{article_terms_select('new')}; END")
-    db.execute(f"CREATE TRIGGER article_terms_au AFTER UPDATE OF {watched} ON articles BEGIN "
-               f"DELETE FROM article_terms WHERE article_rowid = old.rowid; "
-               f"{insert}{article_terms_select('new')}; END")
+    insert = _TERMS_INSERT
+    _create_article_term_triggers(db)
     db.execute("CREATE TRIGGER article_terms_ad AFTER DELETE ON articles BEGIN "
                "DELETE FROM article_terms WHERE article_rowid = old.rowid; END")
     source_terms = " UNION ALL ".join(
@@ -366,12 +395,32 @@ def _m007_terms_generation(db: sqlite_utils.Database) -> None:
                    f"WHERE id = 1; END")
 
 
+def _amount_refresh_sql(row: str) -> str:
+    """Recompute the amount-range term of the article of an amounts row (`new` or `old`)."""
+    case = _amount_range_case("max(m.value)")
+    return (f"DELETE FROM article_terms WHERE facet = '{AMOUNT_FACET}' AND article_rowid = "
+            f"(SELECT rowid FROM articles WHERE id = {row}.article_id); "
+            f"{_TERMS_INSERT}SELECT a.rowid, '{AMOUNT_FACET}', {case} FROM articles a "
+            f"JOIN amounts m ON m.article_id = a.id AND m.kind = 'money' "
+            f"WHERE a.id = {row}.article_id GROUP BY a.rowid;")
+
+
 def _m010_publish_people(db: sqlite_utils.Database) -> None:
     # Organisations searchable by name in Datasette; amounts with their article's facts, so
     # the public can facet them by region, practice type and relevance.
     db["organisations"].enable_fts(["name"], tokenize=FTS_TOKENIZE, create_triggers=True,
                                    replace=True)
     db.create_view("public_amounts", VIEWS["public_amounts"], replace=True)
+    # The range of each article's largest amount becomes a facet term: the article triggers
+    # compute it too, and amounts written or deleted apart from their article move it.
+    db.execute("DROP TRIGGER IF EXISTS article_terms_ai")
+    db.execute("DROP TRIGGER IF EXISTS article_terms_au")
+    _create_article_term_triggers(db)
+    for event, row in (("INSERT", "new"), ("DELETE", "old"), ("UPDATE OF value, kind", "new")):
+        name = event.split()[0].lower()
+        db.execute(f"CREATE TRIGGER article_terms_amount_{name} AFTER {event} ON amounts "
+                   f"BEGIN {_amount_refresh_sql(row)} END")
+    db.execute(f"{_TERMS_INSERT}{_amount_terms_select('a', 'articles a')}")
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [

@@ -20,10 +20,11 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from publish.amounts import AmountFacet, amount_filter
+from publish.amounts import amount_filter
 from publish.basemap import tile_svg
 from publish.chrome_it import italian_chrome, translator
 from publish.facets import (
+    LabelFacet,
     ListFacet,
     TermFacet,
     facet_index_cache,
@@ -317,7 +318,11 @@ def asgi_wrapper(datasette):
         "tables") or {}
     translate = translator(config.get("column_labels") or {}, login=login_enabled(),
                            titles={name: spec.get("title") for name, spec in tables.items()
-                                   if spec.get("title")})
+                                   if spec.get("title")},
+                           codes={code: label for group, names in
+                                  (config.get("labels") or {}).items()
+                                  if group not in ("relevant", "relevance")
+                                  for code, label in names.items()})
 
     def wrap(app):
         return people_asgi(
@@ -361,7 +366,7 @@ def startup(datasette):
 
 @hookimpl
 def register_facet_classes():
-    return [ListFacet, TermFacet, AmountFacet]
+    return [ListFacet, TermFacet, LabelFacet]
 
 
 @hookimpl
@@ -432,6 +437,13 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 def menu_links(datasette, actor, request):
     return [{"href": datasette.urls.path(item["href"]), "label": item["label"]}
             for item in _config(datasette).get("menu", [])]
+
+
+@hookimpl
+def extra_js_urls(database, table, datasette):
+    if (database, table) == (DATABASE, "map_places"):
+        return [datasette.urls.path("/static/obs-map.js")]
+    return []
 
 
 @hookimpl
