@@ -34,6 +34,10 @@ PRACTICE_NAMES = {
     "bando_finanziamento": "Bandi e finanziamenti",
     "normativa": "Normativa",
 }
+# Italian names of organisation types, as in datasette_config/metadata.yaml (labels.org_types).
+ORG_TYPE_NAMES = {"pubblico": "ente pubblico", "terzo_settore": "Terzo settore",
+                  "fondazione": "fondazione", "universita_ricerca": "università e ricerca",
+                  "impresa": "impresa", "media": "media", "altro": "altro"}
 OTHER = "altro"
 MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
           "settembre", "ottobre", "novembre", "dicembre"]
@@ -241,7 +245,7 @@ def _markdown_escape(text: str) -> str:
 
 def render(data: DigestData) -> tuple[str, str]:
     env = _environment()
-    context = asdict(data) | {"practice_names": PRACTICE_NAMES}
+    context = asdict(data) | {"practice_names": PRACTICE_NAMES, "org_type_names": ORG_TYPE_NAMES}
     return (env.get_template("digest.md.j2").render(**context),
             env.get_template("digest.html").render(**context))
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.publish.conftest import ARTIFACTS, SECRET_SENTENCE, STAFF_PASSWORD
+from tests.publish.conftest import ARTIFACTS, SECRET_SENTENCE, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -100,10 +100,7 @@ def test_map_draws_markers_for_comuni(page, live_server):
 
 
 def test_staff_signs_in_and_reads_the_full_text(page, live_server, sample_db):
-    page.goto(f"{live_server}/-/login")
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, live_server)
     page.goto(f"{live_server}/osservatorio/articles/{sample_db.ids['first_positive']}")
     assert SECRET_SENTENCE in page.locator(".obs-text").inner_text()
     shot(page, "article-staff")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.publish.conftest import STAFF_PASSWORD
+from tests.publish.conftest import sign_in
 from tests.publish.test_chrome_it import ENGLISH
 
 pytestmark = pytest.mark.browser
@@ -52,10 +52,7 @@ def shot(page, folder: Path, name: str) -> None:
 
 
 def test_staff_on_monday_morning(page, live_server, artefacts):
-    page.goto(f"{live_server}/-/login")
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, live_server)
     page.goto(f"{live_server}/")
     assert page.locator("h1").inner_text() == "Osservatorio co-progettazione"
     week = page.locator(".obs-week")
