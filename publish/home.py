@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from publish.pages import display_name
 
 WEEK = re.compile(r"^\d{4}-W\d{2}$")
+# Organisations whose canonical name is the name of a known place ("Colli Euganei" found as
+# an organisation): the extraction's data says they are places, so pages do not list them.
+PLACE_NAMED_ORGS = ("SELECT o.id FROM organisations o JOIN places p "
+                    "ON p.name = o.name COLLATE NOCASE")
 TYPE_COLOURS = {"pubblico": "#1f5f99", "terzo_settore": "#2a8a4e", "fondazione": "#b5651d",
                 "universita_ricerca": "#7b4fa0", "impresa": "#8a8a2a", "media": "#999999",
                 "altro": "#666666"}
@@ -43,9 +47,10 @@ async def load_home(db, names: dict, *, staff: bool) -> dict:
               AND a.id = (SELECT b.id FROM articles b WHERE b.cluster_id = a.cluster_id
                           ORDER BY b.published, b.fetched_at, b.id LIMIT 1)
             ORDER BY a.published DESC, a.relevance_score DESC LIMIT 12""", [last_day])
-        new_orgs = await _rows(db, """
+        new_orgs = await _rows(db, f"""
             SELECT o.id, o.name, o.type, o.articles_count FROM organisations o
             WHERE o.first_seen >= date(?, '-29 days')
+              AND o.id NOT IN ({PLACE_NAMED_ORGS})
               AND EXISTS (SELECT 1 FROM mentions m JOIN articles a ON a.id = m.article_id
                           WHERE m.org_id = o.id AND a.relevant = 1)
             ORDER BY o.first_seen DESC, o.articles_count DESC, o.name LIMIT 12""", [last_day])
@@ -164,8 +169,10 @@ def layout(nodes: list[str], edges: list[tuple[str, str, int]], *, size: float =
 async def load_network(db, names: dict, *, limit: int = 60, org_type: str = "") -> dict:
     """The `limit` organisations with most partners in relevant articles and the links among
     them, laid out for an SVG graph; rankings per type pair."""
-    links = await _rows(db, "SELECT org_a, name_a, type_a, org_b, name_b, type_b, articles "
-                            "FROM org_links")
+    places = {r["id"] for r in await _rows(db, PLACE_NAMED_ORGS)}
+    links = [link for link in await _rows(
+        db, "SELECT org_a, name_a, type_a, org_b, name_b, type_b, articles FROM org_links")
+        if link["org_a"] not in places and link["org_b"] not in places]
     degree: dict[str, int] = {}
     info: dict[str, tuple[str, str]] = {}
     for link in links:

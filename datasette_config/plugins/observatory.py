@@ -31,7 +31,14 @@ from publish.facets import (
     term_filter_clauses,
     term_tables,
 )
-from publish.home import load_charts, load_digest, load_digests, load_home, load_network
+from publish.home import (
+    PLACE_NAMED_ORGS,
+    load_charts,
+    load_digest,
+    load_digests,
+    load_home,
+    load_network,
+)
 from publish.pages import (
     ARTICLE_ID,
     article_path,
@@ -371,6 +378,9 @@ def register_facet_classes():
 
 @hookimpl
 def filters_from_request(request, database, table, datasette):
+    if (database, table) == (DATABASE, "organisations") and not is_staff(request.actor):
+        # places found as organisations are not listed to the public (staff see all)
+        return FilterArguments([f"id NOT IN ({PLACE_NAMED_ORGS})"])
     spec = term_tables(_config(datasette)).get(table) if database == DATABASE else None
     if spec is None:
         return None

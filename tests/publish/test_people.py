@@ -16,6 +16,7 @@ from publish.serve import make_datasette
 from store.analysis import save_analysis
 from store.articles import save_article, upsert_sources
 from store.db import open_db
+from tests.publish.conftest import build_sample_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -152,3 +153,32 @@ def test_plurals_on_organisation_pages(ds):
     page = get(ds, "/osservatorio/organisations/associazione-auser").text
     assert "citata in 1 articoli" not in page
     assert ("citata in 1 articolo" in page) or ("articoli" in page)
+
+
+def test_places_found_as_organisations_are_not_listed(tmp_path, staff_env):
+    sample = build_sample_db(tmp_path / "places.db", n_positive=3, n_negative=1)
+    db = open_db(sample.path)
+    text = "A Lecco il Comune di Bergamo e Lecco firmano un patto di collaborazione."
+    aid = save_article(db, {"url": "https://vita.example.it/lecco", "source_id": "vita",
+                            "fetched_url": "https://vita.example.it/lecco", "title": "Patto firmato",
+                            "text": text, "published": "2026-11-10",
+                            "date_method": "meta"}).article_id
+    start = text.index("Lecco firmano")
+    save_analysis(db, aid, text, {
+        "relevant": True, "relevance_score": 0.9, "model_version": "m", "pipeline_version": "p",
+        "practice_types": [], "policy_areas": [], "places": [], "amounts": [],
+        "organisations": [{"text": "Lecco", "start": start, "end": start + 5,
+                           "canonical": "Lecco", "type": "altro", "key": "lecco"},
+                          {"text": "Comune di Bergamo", "start": 12, "end": 29,
+                           "canonical": "Comune di Bergamo", "type": "pubblico",
+                           "key": "comune-di-bergamo"}]})
+    db.conn.close()
+    public = make_datasette(sample.path)
+    names = [r["name"] for r in get(public, "/osservatorio/organisations.json?_shape=objects"
+                                            "&_size=max").json()["rows"]]
+    assert "Comune di Bergamo" in names and "Lecco" not in names
+    assert ">Lecco</a>" not in get(public, "/").text.split("Nuove organizzazioni")[1]
+    assert '">Lecco</text>' not in get(public, "/rete").text
+    staff_view = make_datasette(sample.path, public=False)
+    assert "Lecco" in [r["name"] for r in get(
+        staff_view, "/osservatorio/organisations.json?_shape=objects&_size=max").json()["rows"]]
