@@ -6,6 +6,7 @@ Loaders read through Datasette's read-only `Database`; layout and shaping are pu
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import random
@@ -27,6 +28,48 @@ TYPE_COLOURS = {"pubblico": "#1f5f99", "terzo_settore": "#2a8a4e", "fondazione":
 async def _rows(db, sql: str, params: list | dict | None = None) -> list[dict]:
     result = await db.execute(sql, params or [])
     return [dict(row) for row in result.rows]
+
+
+async def _summary_rows(db, sql: str) -> list[dict]:
+    """Rows of a whole-database summary (network, charts), which may read every mention or
+    amount: run without Datasette's per-query time limit (Datasette can only lower it), in
+    the background (SummaryCache), and kept until the data change."""
+    def run(conn):
+        cursor = conn.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return await db.execute_fn(run)
+
+
+class SummaryCache:
+    """Summaries computed in the background and kept until their key (a data version) moves:
+    a stale summary is served while the fresh one is computed; the first request waits up to
+    `wait_s` and then gets None (the page says it is being prepared)."""
+
+    def __init__(self, wait_s: float = 3.0):
+        self.wait_s = wait_s
+        self.values: dict[str, tuple[object, object]] = {}  # name -> (key, value)
+        self.tasks: dict[str, asyncio.Task] = {}
+
+    async def get(self, name: str, key, compute):
+        held = self.values.get(name)
+        if held is not None and held[0] == key:
+            return held[1]
+        task = self.tasks.get(name)
+        if task is None or task.done():
+            task = asyncio.get_running_loop().create_task(self._compute(name, key, compute))
+            self.tasks[name] = task
+        if held is not None:
+            return held[1]
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.wait_s)
+        except TimeoutError:
+            return None
+
+    async def _compute(self, name: str, key, compute):
+        value = await compute()
+        self.values[name] = (key, value)
+        return value
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -170,7 +213,7 @@ async def load_network(db, names: dict, *, limit: int = 60, org_type: str = "") 
     """The `limit` organisations with most partners in relevant articles and the links among
     them, laid out for an SVG graph; rankings per type pair."""
     places = {r["id"] for r in await _rows(db, PLACE_NAMED_ORGS)}
-    links = [link for link in await _rows(
+    links = [link for link in await _summary_rows(
         db, "SELECT org_a, name_a, type_a, org_b, name_b, type_b, articles FROM org_links")
         if link["org_a"] not in places and link["org_b"] not in places]
     degree: dict[str, int] = {}
@@ -218,13 +261,15 @@ async def load_charts(db, names: dict) -> list[dict]:
         return [(label, value, format_amount("money", value) if money else value,
                  round(100 * value / top)) for label, value in rows]
 
-    months = await _rows(db, "SELECT month, count(*) AS n FROM articles WHERE relevant = 1 "
-                             "AND month IS NOT NULL GROUP BY month ORDER BY month")
-    types = await _rows(db, "SELECT value, count(*) AS n FROM article_terms t "
-                            "WHERE facet = 'practice_types' AND article_rowid IN "
-                            "(SELECT article_rowid FROM article_terms WHERE facet = 'relevant' "
-                            "AND value = '1') GROUP BY value ORDER BY n DESC, value")
-    regions = await _rows(db, """
+    relevant_terms = ("article_rowid IN (SELECT article_rowid FROM article_terms "
+                      "WHERE facet = 'relevant' AND value = '1')")
+    months = await _summary_rows(db, f"SELECT value AS month, count(*) AS n FROM article_terms "
+                             f"WHERE facet = 'month' AND {relevant_terms} GROUP BY value "
+                             f"ORDER BY value")
+    types = await _summary_rows(db, f"SELECT value, count(*) AS n FROM article_terms "
+                            f"WHERE facet = 'practice_types' AND {relevant_terms} "
+                            f"GROUP BY value ORDER BY n DESC, value")
+    regions = await _summary_rows(db, """
         SELECT r.value AS regione, round(sum(am.value)) AS euro FROM amounts am
         JOIN articles a ON a.id = am.article_id AND a.relevant = 1
         JOIN json_each(a.regioni) r WHERE am.kind = 'money'

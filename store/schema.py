@@ -411,6 +411,7 @@ def _m010_publish_people(db: sqlite_utils.Database) -> None:
     db["organisations"].enable_fts(["name"], tokenize=FTS_TOKENIZE, create_triggers=True,
                                    replace=True)
     db.create_view("public_amounts", VIEWS["public_amounts"], replace=True)
+    db.create_view("public_articles", VIEWS["public_articles"], replace=True)
     # The range of each article's largest amount becomes a facet term: the article triggers
     # compute it too, and amounts written or deleted apart from their article move it.
     db.execute("DROP TRIGGER IF EXISTS article_terms_ai")
@@ -500,13 +501,19 @@ VIEWS: dict[str, str] = {
     """,
     # What the public browses in Datasette: every article column except the full text (and
     # the text-derived search terms); `rowid` lets the view use articles_fts for search.
+    # The source's name and kind come from subqueries, not a join: counting a selection (e.g.
+    # every relevant article) then reads only an index, never the wide article rows.
     "public_articles": """
-        SELECT a.title, a.published, s.name AS source_name, a.practice_types, a.policy_areas,
+        SELECT a.title, a.published,
+            (SELECT s.name FROM sources s WHERE s.id = a.source_id) AS source_name,
+            a.practice_types, a.policy_areas,
             a.regioni, a.province, a.comuni, a.organisations, a.org_types, a.relevant,
-            a.relevance_score, a.snippet, a.url, s.kind AS source_kind, a.source_id, a.author,
+            a.relevance_score, a.snippet, a.url,
+            (SELECT s.kind FROM sources s WHERE s.id = a.source_id) AS source_kind,
+            a.source_id, a.author,
             a.month, a.year, a.week, a.cluster_id, a.fetched_at, a.analysed_at, a.id,
             a.rowid AS rowid
-        FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+        FROM articles a
     """,
     # One row per article and comune with coordinates, for the map (datasette-cluster-map).
     "map_places": """

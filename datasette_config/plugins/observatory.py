@@ -33,6 +33,7 @@ from publish.facets import (
 )
 from publish.home import (
     PLACE_NAMED_ORGS,
+    SummaryCache,
     load_charts,
     load_digest,
     load_digests,
@@ -195,20 +196,22 @@ async def network_view(request, datasette):
     types = names.get("org_types", {})
     tipo = request.args.get("tipo") or ""
     tipo = tipo if tipo in types else ""
-    cache = datasette.__dict__.setdefault("_observatory_network", {})
-    key = (tipo, await _links_version(datasette))
-    if key not in cache:
-        cache.clear()
-        cache[key] = await load_network(datasette.get_database(DATABASE), names,
-                                        org_type=tipo)
+    net = await _summaries(datasette).get(
+        f"network:{tipo}", await _data_version(datasette),
+        lambda: load_network(datasette.get_database(DATABASE), names, org_type=tipo))
     return await _page(datasette, request, "rete.html",
-                       {"net": cache[key], "tipo": tipo, "type_names": list(types.items())})
+                       {"net": net, "tipo": tipo, "type_names": list(types.items())})
 
 
-async def _links_version(datasette) -> tuple:
-    # The network changes only when mentions or relevance change: both move these numbers.
+def _summaries(datasette) -> SummaryCache:
+    return datasette.__dict__.setdefault("_observatory_summaries", SummaryCache())
+
+
+async def _data_version(datasette) -> tuple:
+    # Summaries change only when mentions, amounts or article terms change: these move.
     result = await datasette.get_database(DATABASE).execute(
-        "SELECT (SELECT count(*) FROM mentions), (SELECT max(rowid) FROM mentions), "
+        "SELECT (SELECT max(rowid) FROM mentions), (SELECT count(*) FROM mentions), "
+        "(SELECT max(rowid) FROM amounts), (SELECT count(*) FROM amounts), "
         "(SELECT n FROM article_terms_generation WHERE id = 1)")
     return tuple(result.rows[0])
 
@@ -389,7 +392,7 @@ def filters_from_request(request, database, table, datasette):
     groups = config.get("term_labels") or {}
     clauses, params, descriptions = term_filter_clauses(
         pairs, spec.column, set(TERM_FACETS), set(TERM_LIST_FACETS),
-        by_scan=spec.filter_by_scan,
+        by_scan=spec.filter_by_scan, direct=spec.direct,
         value_label=lambda facet, value: display_name(config.get("labels", {}),
                                                       groups.get(facet, facet), value))
     amount = amount_filter(pairs, spec.column)
@@ -420,7 +423,14 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return {"login_enabled": login_enabled()}
     if template == "table-osservatorio-map_places.html":
         return {"offline_map": not os.environ.get("OBS_MAP_TILE_URL")}
-    if view_name == "database" or template.startswith("query"):
+    if view_name == "database":
+        tables = (datasette.metadata("tables", database=DATABASE) or {})
+        return {"obs_public_tables": _config(datasette).get("public_tables") or [],
+                "obs_table_titles": {n: t.get("title") or n for n, t in tables.items()},
+                "obs_table_descriptions": {n: t.get("description") or "" for n, t in
+                                           tables.items()},
+                "obs_hidden": [n for n, t in tables.items() if t.get("hidden")]}
+    if template.startswith("query"):
         names = _config(datasette).get("labels", {})
         return {"obs_org_types": list(names.get("org_types", {}).items()),
                 "obs_param_labels": _config(datasette).get("query_parameters") or {}}
@@ -428,8 +438,10 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return lambda: _feed_page_vars(datasette)
     if template == "pages/grafici.html":
         async def charts():
-            return {"charts": await load_charts(datasette.get_database(DATABASE),
-                                                _config(datasette).get("labels", {}))}
+            names = _config(datasette).get("labels", {})
+            return {"charts": await _summaries(datasette).get(
+                "charts", await _data_version(datasette),
+                lambda: load_charts(datasette.get_database(DATABASE), names))}
         return charts
     if (view_name, database, table) != ("row", DATABASE, "organisations") or request is None:
         return {}
