@@ -69,8 +69,8 @@ PHRASES: list[tuple[str, str]] = [
      '<p class="zero-results">Nessun risultato per questa selezione.</p>'),
     (r'<p class="facets-timed-out">These facets timed out:',
      '<p class="facets-timed-out">Questi conteggi hanno richiesto troppo tempo:'),
-    # the SQL of a view is for data users, who find it on the database page
-    (r'(?s)<pre class="wrapped-sql">CREATE VIEW .*?</pre>', ""),
+    # the SQL of tables and views is not for readers (staff can query sqlite_master)
+    (r'(?s)<pre class="wrapped-sql">CREATE (?:VIEW|TABLE) .*?</pre>', ""),
 ]
 
 # Filter operators of the table form: (value, Datasette's label, Italian label).
@@ -133,6 +133,7 @@ _TABLE_TITLE = re.compile(r"<title>osservatorio: (\w+)(: |</title>)")
 
 
 _QUOTED_VALUE = re.compile(r"&#34;(\w+)&#34;")
+_CRUMB = re.compile(r'(<a href="/osservatorio/(\w+)">)\2(</a>)')
 
 
 def translator(column_labels: dict[str, str], *, login: bool = True,
@@ -173,6 +174,8 @@ def translator(column_labels: dict[str, str], *, login: bool = True,
             page = page.replace(f'<option value="{value}">{english}</option>',
                                 f'<option value="{value}">{italian}</option>')
         page = _TITLE.sub(lambda m: f"<title>{description(m.group(1))}</title>", page, count=1)
+        page = _CRUMB.sub(lambda m: m.group(1) + titles.get(m.group(2), m.group(2)) + m.group(3),
+                          page)
         page = _TABLE_TITLE.sub(lambda m: f"<title>{titles.get(m.group(1), m.group(1))}"
                                           f"{m.group(2)}", page, count=1)
         page = _SELECTION_HEADING.sub(

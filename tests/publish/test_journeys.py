@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 LABEL_CODES = ["terzo_settore", "universita_ricerca", "patto_collaborazione",
                "bando_finanziamento", "ambiente_beni_comuni", "welfare_generale", "local_news",
                "minori_famiglie", "poverta_inclusione"]
+TABLE_NAMES = ["public_articles", "map_places", "org_links", "public_amounts", "organisations"]
 HEX_ID = re.compile(r"\b[0-9a-f]{16}\b")
 RAW_JSON = re.compile(r'\[\]|\[\s*"|\{\s*"')
 
@@ -169,6 +170,7 @@ def test_no_public_page_shows_internals(page, live_server, artefacts):
         title = page.title()
         found = ([p for p in ENGLISH if p in text or p in title]
                  + [c for c in LABEL_CODES if c in text]
+                 + [t for t in TABLE_NAMES if t in text or t in title]
                  + HEX_ID.findall(text) + RAW_JSON.findall(text))
         if found:
             problems.append((path, found[:5]))
