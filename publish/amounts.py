@@ -28,8 +28,10 @@ def euro_text(value: float) -> str:
     return f"{italian_number(value)} €"
 
 
-def amount_filter(pairs: list[tuple[str, str]], column: str) -> tuple[str, dict, str] | None:
-    """Where clause, params and description for `_euro_min` / `_euro_max`, or None."""
+def amount_filter(pairs: list[tuple[str, str]], column: str, *,
+                  by_scan: bool = False) -> tuple[str, dict, str] | None:
+    """Where clause, params and description for `_euro_min` / `_euro_max`, or None;
+    `by_scan` as in publish.facets.term_filter_clauses."""
     args = dict(pairs)
     low, high = _number(args.get(MIN_ARG)), _number(args.get(MAX_ARG))
     if low is None and high is None:
@@ -45,5 +47,6 @@ def amount_filter(pairs: list[tuple[str, str]], column: str) -> tuple[str, dict,
         sql += (" and article_id not in (select article_id from amounts "
                 "where kind = 'money' and value >= :euro_max)")
         words.append(f"meno di {euro_text(high)}")
-    clause = (f"{escape_sqlite(column)} in (select rowid from articles where id in ({sql}))")
+    clause = (f"{'+' if by_scan else ''}{escape_sqlite(column)} in "
+              f"(select rowid from articles where id in ({sql}))")
     return clause, params, "importo più alto " + " e ".join(words)

@@ -395,7 +395,7 @@ def filters_from_request(request, database, table, datasette):
         by_scan=spec.filter_by_scan, direct=spec.direct,
         value_label=lambda facet, value: display_name(config.get("labels", {}),
                                                       groups.get(facet, facet), value))
-    amount = amount_filter(pairs, spec.column)
+    amount = amount_filter(pairs, spec.column, by_scan=spec.filter_by_scan)
     if amount:
         clauses.append(amount[0])
         params.update(amount[1])
