@@ -160,7 +160,8 @@ def test_places_found_as_organisations_are_not_listed(tmp_path, staff_env):
     db = open_db(sample.path)
     text = "A Lecco il Comune di Bergamo e Lecco firmano un patto di collaborazione."
     aid = save_article(db, {"url": "https://vita.example.it/lecco", "source_id": "vita",
-                            "fetched_url": "https://vita.example.it/lecco", "title": "Patto firmato",
+                            "fetched_url": "https://vita.example.it/lecco",
+                            "title": "Patto firmato",
                             "text": text, "published": "2026-11-10",
                             "date_method": "meta"}).article_id
     start = text.index("Lecco firmano")
