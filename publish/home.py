@@ -170,14 +170,17 @@ class Edge:
 
 
 def layout(nodes: list[str], edges: list[tuple[str, str, int]], *, size: float = 1000,
-           iterations: int = 200, seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Positions by a seeded Fruchterman-Reingold force layout inside a size×size square."""
-    rng = random.Random(seed)
-    pos = {n: [rng.uniform(0.1, 0.9) * size, rng.uniform(0.1, 0.9) * size] for n in nodes}
+           iterations: int = 300, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Positions by a seeded Fruchterman-Reingold force layout with a pull to the centre (so
+    separate groups stay close), then scaled to the canvas, leaving room for labels on the
+    right."""
     if len(nodes) < 2:
         return {n: (size / 2, size / 2) for n in nodes}
-    k = size * math.sqrt(1.0 / len(nodes)) * 0.8
-    temperature = size / 10
+    rng = random.Random(seed)
+    pos = {n: [rng.uniform(0, size), rng.uniform(0, size)] for n in nodes}
+    k = size / math.sqrt(len(nodes))
+    gravity = 4 * k / size  # strong enough to keep separate groups near each other
+    temperature = size / 8
     for _ in range(iterations):
         move = {n: [0.0, 0.0] for n in nodes}
         for i, u in enumerate(nodes):
@@ -198,15 +201,24 @@ def layout(nodes: list[str], edges: list[tuple[str, str, int]], *, size: float =
             move[v][0] += dx / dist * force
             move[v][1] += dy / dist * force
         for n in nodes:
-            # a weak pull to the centre keeps separate groups on the canvas
-            move[n][0] += (size / 2 - pos[n][0]) * 0.05
-            move[n][1] += (size / 2 - pos[n][1]) * 0.05
+            dx, dy = pos[n][0] - size / 2, pos[n][1] - size / 2
+            move[n][0] -= dx * gravity
+            move[n][1] -= dy * gravity
             length = max(math.hypot(*move[n]), 0.01)
             step = min(length, temperature)
-            pos[n][0] = min(size * 0.97, max(size * 0.03, pos[n][0] + move[n][0] / length * step))
-            pos[n][1] = min(size * 0.97, max(size * 0.03, pos[n][1] + move[n][1] / length * step))
-        temperature *= 0.98
-    return {n: (round(p[0], 1), round(p[1], 1)) for n, p in pos.items()}
+            pos[n][0] += move[n][0] / length * step
+            pos[n][1] += move[n][1] / length * step
+        temperature = max(temperature * 0.985, 1.0)
+    return _fit(pos, size)
+
+
+def _fit(pos: dict[str, list[float]], size: float) -> dict[str, tuple[float, float]]:
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    width, height = max(max(xs) - min(xs), 1.0), max(max(ys) - min(ys), 1.0)
+    left, right, top, bottom = 0.04 * size, 0.72 * size, 0.04 * size, 0.96 * size
+    return {n: (round(left + (p[0] - min(xs)) / width * (right - left), 1),
+                round(top + (p[1] - min(ys)) / height * (bottom - top), 1))
+            for n, p in pos.items()}
 
 
 async def load_network(db, names: dict, *, limit: int = 60, org_type: str = "") -> dict:
