@@ -4,7 +4,8 @@ Datasette 0.65 has no translations: its pages say "Search:", "Apply", "rows wher
 export"... This ASGI wrapper rewrites those fixed phrases of Datasette's HTML pages into Italian
 and shows column names with the Italian labels of the plugin configuration (`column_labels`),
 leaving every URL, form value and data attribute as it was. Only `text/html` responses are
-touched; JSON, CSV and Atom pass through byte for byte.
+touched here; JSON passes through byte for byte (publish/people.py rewrites CSV downloads for
+spreadsheets and names the selection in feed titles).
 """
 
 from __future__ import annotations

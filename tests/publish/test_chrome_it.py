@@ -61,7 +61,7 @@ def test_database_home_query_and_row_pages_read_italian(ds, staff):
         ds, "/osservatorio?sql=select+1", staff).text
 
 
-def test_json_csv_and_atom_are_byte_for_byte_datasette(ds):
+def test_json_csv_and_atom_are_not_translated_as_pages(ds):
     for path in ("/osservatorio/public_articles.json?_search=parco",
                  "/osservatorio/public_articles.csv?_search=parco",
                  "/osservatorio/feed_pertinenti.atom"):
