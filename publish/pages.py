@@ -227,6 +227,8 @@ async def _load_facts(db, page: ArticlePage, cluster_id: str | None, names: dict
     page.places = [PlaceView(**r) for r in await _rows(db, """
         SELECT p.name, p.level, p.provincia, p.regione FROM article_places ap
         JOIN places p ON p.id = ap.place_id WHERE ap.article_id = ?
+            AND NOT EXISTS (SELECT 1 FROM amounts am WHERE am.article_id = ap.article_id
+                AND am.start <= ap.start AND am."end" >= ap."end")
         GROUP BY p.id ORDER BY min(ap.start)""", [page.id])]
     page.amounts = amount_views(await _rows(db, """
         SELECT text, kind, value, context FROM amounts WHERE article_id = ?

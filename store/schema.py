@@ -412,6 +412,7 @@ def _m010_publish_people(db: sqlite_utils.Database) -> None:
                                    replace=True)
     db.create_view("public_amounts", VIEWS["public_amounts"], replace=True)
     db.create_view("public_articles", VIEWS["public_articles"], replace=True)
+    db.create_view("map_places", VIEWS["map_places"], replace=True)
     # The range of each article's largest amount becomes a facet term: the article triggers
     # compute it too, and amounts written or deleted apart from their article move it.
     db.execute("DROP TRIGGER IF EXISTS article_terms_ai")
@@ -515,7 +516,8 @@ VIEWS: dict[str, str] = {
             a.rowid AS rowid
         FROM articles a
     """,
-    # One row per article and comune with coordinates, for the map (datasette-cluster-map).
+    # One row per article and comune with coordinates, for the map (datasette-cluster-map);
+    # a comune named inside an amount ("Nove milioni di euro") is not a place of the article.
     "map_places": """
         SELECT ap.article_id || ':' || p.id AS id, a.id AS article_id, a.rowid AS article_rowid,
             a.title, a.published,
@@ -529,6 +531,8 @@ VIEWS: dict[str, str] = {
         WHERE p.level = 'comune' AND p.lat IS NOT NULL AND p.lon IS NOT NULL
             AND ap.id = (SELECT min(x.id) FROM article_places x
                 WHERE x.article_id = ap.article_id AND x.place_id = ap.place_id)
+            AND NOT EXISTS (SELECT 1 FROM amounts am WHERE am.article_id = ap.article_id
+                AND am.start <= ap.start AND am."end" >= ap."end")
     """,
     # The collaboration network: organisations named together in relevant articles.
     "org_links": """

@@ -183,3 +183,33 @@ def test_places_found_as_organisations_are_not_listed(tmp_path, staff_env):
     staff_view = make_datasette(sample.path, public=False)
     assert "Lecco" in [r["name"] for r in get(
         staff_view, "/osservatorio/organisations.json?_shape=objects&_size=max").json()["rows"]]
+
+
+def test_a_comune_named_inside_an_amount_is_not_a_place(tmp_path, staff_env):
+    sample = build_sample_db(tmp_path / "nove.db", n_positive=2, n_negative=1)
+    db = open_db(sample.path)
+    text = "Nove milioni di euro per la co-progettazione dei servizi di Lecco."
+    aid = save_article(db, {"url": "https://vita.example.it/nove", "source_id": "vita",
+                            "fetched_url": "https://vita.example.it/nove",
+                            "title": "Fondi per i servizi", "text": text,
+                            "published": "2026-11-11", "date_method": "meta"}).article_id
+    lecco = text.index("Lecco")
+    save_analysis(db, aid, text, {
+        "relevant": True, "relevance_score": 0.9, "model_version": "m", "pipeline_version": "p",
+        "practice_types": [], "policy_areas": [], "organisations": [],
+        "amounts": [{"text": "Nove milioni di euro", "start": 0, "end": 20, "kind": "money",
+                     "value": 9_000_000.0}],
+        "places": [
+            {"text": "Nove", "start": 0, "end": 4, "name": "Nove", "level": "comune",
+             "istat": "024074", "provincia": "Vicenza", "regione": "Veneto", "lat": 45.72,
+             "lon": 11.68, "inside_org": False},
+            {"text": "Lecco", "start": lecco, "end": lecco + 5, "name": "Lecco",
+             "level": "comune", "istat": "097042", "provincia": "Lecco",
+             "regione": "Lombardia", "lat": 45.85, "lon": 9.39, "inside_org": False}]})
+    db.conn.close()
+    instance = make_datasette(sample.path)
+    rows = get(instance, f"/osservatorio/map_places.json?_shape=objects&article_id={aid}"
+                         "&_tutti=1").json()["rows"]
+    assert [row["comune"] for row in rows] == ["Lecco"]
+    page = get(instance, f"/osservatorio/articles/{aid}").text
+    assert "Vicenza" not in page and "Lombardia" in page
