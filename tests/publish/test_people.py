@@ -155,15 +155,18 @@ def test_plurals_on_organisation_pages(ds):
     assert ("citata in 1 articolo" in page) or ("articoli" in page)
 
 
+def _add_article(db, slug: str, title: str, text: str) -> str:
+    url = f"https://vita.example.it/{slug}"
+    return save_article(db, {"url": url, "fetched_url": url, "source_id": "vita", "title": title,
+                             "text": text, "published": "2026-11-10",
+                             "date_method": "meta"}).article_id
+
+
 def test_places_found_as_organisations_are_not_listed(tmp_path, staff_env):
     sample = build_sample_db(tmp_path / "places.db", n_positive=3, n_negative=1)
     db = open_db(sample.path)
     text = "A Lecco il Comune di Bergamo e Lecco firmano un patto di collaborazione."
-    aid = save_article(db, {"url": "https://vita.example.it/lecco", "source_id": "vita",
-                            "fetched_url": "https://vita.example.it/lecco",
-                            "title": "Patto firmato",
-                            "text": text, "published": "2026-11-10",
-                            "date_method": "meta"}).article_id
+    aid = _add_article(db, "lecco", "Patto firmato", text)
     start = text.index("Lecco firmano")
     save_analysis(db, aid, text, {
         "relevant": True, "relevance_score": 0.9, "model_version": "m", "pipeline_version": "p",
@@ -189,10 +192,7 @@ def test_a_comune_named_inside_an_amount_is_not_a_place(tmp_path, staff_env):
     sample = build_sample_db(tmp_path / "nove.db", n_positive=2, n_negative=1)
     db = open_db(sample.path)
     text = "Nove milioni di euro per la co-progettazione dei servizi di Lecco."
-    aid = save_article(db, {"url": "https://vita.example.it/nove", "source_id": "vita",
-                            "fetched_url": "https://vita.example.it/nove",
-                            "title": "Fondi per i servizi", "text": text,
-                            "published": "2026-11-11", "date_method": "meta"}).article_id
+    aid = _add_article(db, "nove", "Fondi per i servizi", text)
     lecco = text.index("Lecco")
     save_analysis(db, aid, text, {
         "relevant": True, "relevance_score": 0.9, "model_version": "m", "pipeline_version": "p",
