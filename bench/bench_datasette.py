@@ -151,9 +151,10 @@ def _article_rows(i: int, rng: random.Random, tpl: Template, comune: dict,
 
 
 def _suspend_triggers(db) -> list[str]:
-    """Drop the FTS and facet-term triggers on articles for a bulk load; return their SQL."""
+    """Drop the FTS and facet-term triggers on articles and amounts for a bulk load; return
+    their SQL."""
     found = list(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                            "AND tbl_name = 'articles'"))
+                            "AND tbl_name IN ('articles', 'amounts')"))
     for name, _ in found:
         db.execute(f"DROP TRIGGER [{name}]")
     return [sql for _, sql in found]
@@ -210,14 +211,25 @@ def pages(n: int) -> list[Page]:
                  "normativa", "partenariato", "ricerca_valutazione", "comunita_pratica"]
     base = "/osservatorio/public_articles"
     return [
-        Page("articles, default facets", [base]),
+        Page("home page /", ["/"]),
+        Page("articles, default facets", [f"{base}?_term_relevant=1"]),
+        Page("articles, all (_tutti=1)", [f"{base}?_tutti=1"]),
+        Page("articles, amount range facet", [
+            f"{base}?_term_relevant=1&_term_amount_range=1M-10M&_term_regioni={regions[k % 10]}"
+            for k in range(40)], 500),
+        Page("articles, largest amount >= N", [
+            f"{base}?_term_relevant=1&_euro_min={(k % 5 + 1) * 1_000_000}"
+            f"&_term_regioni={regions[k % 10]}" for k in range(40)]),
         Page("faceted: 2 facet filters", [
-            f"{base}?_term_regioni={regions[k % 10]}&_term_source_kind={KINDS[k % 3]}"
+            f"{base}?_term_relevant=1&_term_regioni={regions[k % 10]}"
+            f"&_term_source_kind={KINDS[k % 3]}"
             for k in range(40)], 500),
         Page("faceted: 2 filters + search", [
-            f"{base}?_search={SEARCH_TERMS[k % 12]}&_term_practice_types={practices[k % 11]}"
+            f"{base}?_term_relevant=1&_search={SEARCH_TERMS[k % 12]}"
+            f"&_term_practice_types={practices[k % 11]}"
             f"&_term_regioni={regions[k % 10]}" for k in range(40)], 500),
-        Page("search page (HTML, facets)", [f"{base}?_search={SEARCH_TERMS[k % 12]}"
+        Page("search page (HTML, facets)", [f"{base}?_term_relevant=1&_search="
+                                            f"{SEARCH_TERMS[k % 12]}"
                                             for k in range(40)], 200),
         Page("search (JSON, no facets)", [f"{base}.json?_search={SEARCH_TERMS[k % 12]}&_nofacet=1"
                                           for k in range(40)], 200),
@@ -227,13 +239,20 @@ def pages(n: int) -> list[Page]:
         Page("article page", [f"/osservatorio/articles/{aid}" for aid in some]),
         Page("organisation page", [f"/osservatorio/organisations/org-{k * 97}"
                                    for k in range(40)]),
-        Page("map, one practice type", [f"/osservatorio/map_places?_term_practice_types="
+        Page("map, one practice type", [f"/osservatorio/map_places?_term_relevant=1"
+                                        f"&_term_practice_types="
                                         f"{practices[k % 11]}" for k in range(40)]),
         Page("notizie_settimana", ["/osservatorio/notizie_settimana"]),
         Page("importi_maggiori", ["/osservatorio/importi_maggiori"]),
         Page("feed_per_tipo.atom", [f"/osservatorio/feed_per_tipo.atom?tipo={practices[k % 11]}"
                                     for k in range(40)]),
         Page("rete_organizzazione", [f"/osservatorio/rete_organizzazione?org=org-{k * 97}"
+                                     for k in range(40)]),
+        Page("amounts by region", [f"/osservatorio/public_amounts?_term_relevant=1"
+                                   f"&_term_regioni={regions[k % 10]}" for k in range(40)]),
+        Page("network page /rete", ["/rete"]),
+        Page("charts /grafici", ["/grafici"]),
+        Page("CSV, one region (;)", [f"{base}.csv?_term_regioni={regions[k % 10]}&_sep=;"
                                      for k in range(40)]),
     ]
 

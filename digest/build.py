@@ -30,6 +30,7 @@ from store.taxonomy import TAXONOMY
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PRACTICE_NAMES = TAXONOMY.names("practice_types")  # id -> Italian name, in display order
+ORG_TYPE_NAMES = TAXONOMY.names("org_types")
 OTHER = "altro"
 MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
           "settembre", "ottobre", "novembre", "dicembre"]
@@ -207,7 +208,7 @@ def _markdown_escape(text: str) -> str:
 
 def render(data: DigestData) -> tuple[str, str]:
     env = _environment()
-    context = asdict(data) | {"practice_names": PRACTICE_NAMES}
+    context = asdict(data) | {"practice_names": PRACTICE_NAMES, "org_type_names": ORG_TYPE_NAMES}
     return (env.get_template("digest.md.j2").render(**context),
             env.get_template("digest.html").render(**context))
 

@@ -4,7 +4,8 @@ Datasette 0.65 has no translations: its pages say "Search:", "Apply", "rows wher
 export"... This ASGI wrapper rewrites those fixed phrases of Datasette's HTML pages into Italian
 and shows column names with the Italian labels of the plugin configuration (`column_labels`),
 leaving every URL, form value and data attribute as it was. Only `text/html` responses are
-touched; JSON, CSV and Atom pass through byte for byte.
+touched here; JSON passes through byte for byte (publish/people.py rewrites CSV downloads for
+spreadsheets and names the selection in feed titles).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ PHRASES: list[tuple[str, str]] = [
     (r"(\s)Data source:", r"\1Fonte dei dati:"),
     (r"(\s)About:(\s)", r"\1Informazioni:\2"),
     # table and view pages
-    (r"(<h1>[^<]*) \(view\)</h1>", r"\1 (vista)</h1>"),
+    (r"(<h1>[^<]*) \(view\)</h1>", r"\1</h1>"),
     (r'<label for="_search">Search:</label>', '<label for="_search">Cerca:</label>'),
     (r'<input type="submit" value="Apply">', '<input type="submit" value="Applica">'),
     (r'<option value="">- column -</option>', '<option value="">- colonna -</option>'),
@@ -65,6 +66,12 @@ PHRASES: list[tuple[str, str]] = [
     (r'(class="canned-query-edit-sql">)Edit SQL</a>', r"\1Modifica l'SQL</a>"),
     # row pages
     (r"<h2>Links from other tables</h2>", "<h2>Collegamenti da altre tabelle</h2>"),
+    (r'<p class="zero-results">0 records</p>',
+     '<p class="zero-results">Nessun risultato per questa selezione.</p>'),
+    (r'<p class="facets-timed-out">These facets timed out:',
+     '<p class="facets-timed-out">Questi conteggi hanno richiesto troppo tempo:'),
+    # the SQL of tables and views is not for readers (staff can query sqlite_master)
+    (r'(?s)<pre class="wrapped-sql">CREATE (?:VIEW|TABLE) .*?</pre>', ""),
 ]
 
 # Filter operators of the table form: (value, Datasette's label, Italian label).
@@ -111,7 +118,7 @@ _FILTERED_COLUMN = re.compile(r"((?:\bwhere|\band|,) )(\w+)( (?:contiene|contain
                               r"not in|array|date)(?=\s))")
 _HOME_COUNTS = re.compile(r"(<p>\s*)([\d,.]+ rows? in [^<]*)(</p>)")
 _TABLE_COUNT = re.compile(r'(<p>\s*(?:<a [^>]*>)?)([\d,.]+) rows?(\s*(?:</a>)?\s*</p>)')
-_FACET_HEADING = re.compile(r"(<strong>)([\w]+) \((?:term|list|array|date)\)")
+_FACET_HEADING = re.compile(r"(<strong>)([\w]+) \((?:term|list|array|date|label)\)")
 _HEADER = re.compile(r'(data-column="(?P<col>[^"]+)"[^>]*>\s*(?:<a\b[^>]*>)?)(?P=col)'
                      r'(?=(?:&nbsp;[▲▼])?\s*(?:</a>|</th>))')
 _SORT_OPTION = re.compile(r'(<option value="(?P<col>[^"]+)"[^>]*>)Sort by (?P=col)'
@@ -119,10 +126,27 @@ _SORT_OPTION = re.compile(r'(<option value="(?P<col>[^"]+)"[^>]*>)Sort by (?P=co
 _FILTER_COLUMNS = re.compile(r'(<select name="_filter_column[^"]*">)(.*?)(</select>)', re.S)
 _PLAIN_OPTION = re.compile(r"<option( selected)?>([^<]+)</option>")
 _MOBILE_LABEL = re.compile(r'(td:nth-of-type\(\d+\):before \{ content: ")([^"]+)(";)')
+_DESCRIBED_COLUMN = re.compile(r"(<dt>)([\w]+)(</dt><dd>)")
+_LOGIN_LINK = re.compile(r'<li><a href="[^"]*/-/login">Log in</a></li>')
 
 
-def translator(column_labels: dict[str, str]) -> Callable[[str], str]:
-    """A function translating one Datasette HTML page, with these column labels."""
+_TABLE_TITLE = re.compile(r"<title>osservatorio: (\w+)(: |</title>)")
+
+
+_QUOTED_VALUE = re.compile(r"&#34;(\w+)&#34;")
+_CRUMB = re.compile(r'(<a href="/osservatorio/(\w+)">)\2(</a>)')
+
+
+def translator(column_labels: dict[str, str], *, login: bool = True,
+               titles: dict[str, str] | None = None,
+               codes: dict[str, str] | None = None) -> Callable[[str], str]:
+    """A function translating one Datasette HTML page, with these column labels; without a
+    staff login configured (`login=False`) the login link is left out; `titles` names tables
+    in the browser's tab ("Articoli: 32 righe ..." instead of "osservatorio: public_articles");
+    `codes` shows label codes quoted in a selection's description by their labels."""
+    code_labels = {code: str(escape(label)) for code, label in (codes or {}).items()}
+    titles = {name: str(escape(title)) for name, title in (titles or {}).items()}
+    login_link = (r'<li><a href="/-/login">Accesso staff</a></li>' if login else "")
     labels = {column: str(escape(label)) for column, label in column_labels.items()}
 
     def label(column: str) -> str:
@@ -131,6 +155,8 @@ def translator(column_labels: dict[str, str]) -> Callable[[str], str]:
     def description(text: str) -> str:
         text = _SORTED_BY.sub(lambda m: f"ordinate per {label(m.group(1))}", text)
         text = _FILTERED_COLUMN.sub(lambda m: m.group(1) + label(m.group(2)) + m.group(3), text)
+        text = _QUOTED_VALUE.sub(lambda m: f"&#34;{code_labels.get(m.group(1), m.group(1))}&#34;",
+                                 text)
         for pattern, replacement in (*_COUNTS, *_DESCRIPTION):
             text = pattern.sub(replacement, text)
         return text
@@ -149,6 +175,10 @@ def translator(column_labels: dict[str, str]) -> Callable[[str], str]:
             page = page.replace(f'<option value="{value}">{english}</option>',
                                 f'<option value="{value}">{italian}</option>')
         page = _TITLE.sub(lambda m: f"<title>{description(m.group(1))}</title>", page, count=1)
+        page = _CRUMB.sub(lambda m: m.group(1) + titles.get(m.group(2), m.group(2)) + m.group(3),
+                          page)
+        page = _TABLE_TITLE.sub(lambda m: f"<title>{titles.get(m.group(1), m.group(1))}"
+                                          f"{m.group(2)}", page, count=1)
         page = _SELECTION_HEADING.sub(
             lambda m: m.group(1) + description(m.group(2)) + m.group(3), page)
         page = _HOME_COUNTS.sub(lambda m: m.group(1) + description(m.group(2)) + m.group(3),
@@ -162,10 +192,43 @@ def translator(column_labels: dict[str, str]) -> Callable[[str], str]:
             lambda m: f"{m.group(1)}Ordina per {label(m.group('col'))}"
                       f"{' (decrescente)' if m.group('desc') else ''}</option>", page)
         page = _FILTER_COLUMNS.sub(filter_columns, page)
+        page = _DESCRIBED_COLUMN.sub(lambda m: m.group(1) + label(m.group(2)) + m.group(3), page)
+        page = _LOGIN_LINK.sub(login_link, page)
         return _MOBILE_LABEL.sub(lambda m: m.group(1) + label(m.group(2)).replace('"', "'")
                                  + m.group(3), page)
 
     return translate
+
+
+async def rewrite_body(app, scope, receive, send, transform: Callable[[str], str],
+                       content_types: tuple[bytes, ...], *, only_ok: bool = False) -> None:
+    """Run `app`, buffering responses of these content types and passing their text through
+    `transform` (Content-Length fixed); everything else passes through."""
+    start: dict | None = None
+    chunks: list[bytes] = []
+
+    async def capture(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers") or [])
+            if (headers.get(b"content-type", b"").startswith(content_types)
+                    and (message.get("status") == 200 or not only_ok)):
+                start = message
+                return
+            await send(message)
+        elif message["type"] == "http.response.body" and start is not None:
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                body = transform(b"".join(chunks).decode("utf-8", "replace")).encode()
+                headers = [(k, v) for k, v in start.get("headers") or []
+                           if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+        else:
+            await send(message)
+
+    await app(scope, receive, capture)
 
 
 def italian_chrome(app, translate: Callable[[str], str]):
@@ -175,29 +238,6 @@ def italian_chrome(app, translate: Callable[[str], str]):
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        start: dict | None = None
-        chunks: list[bytes] = []
-
-        async def capture(message):
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                if headers.get(b"content-type", b"").startswith(b"text/html"):
-                    start = message
-                    return
-                await send(message)
-            elif message["type"] == "http.response.body" and start is not None:
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    body = translate(b"".join(chunks).decode("utf-8", "replace")).encode()
-                    headers = [(k, v) for k, v in start.get("headers") or []
-                               if k.lower() != b"content-length"]
-                    headers.append((b"content-length", str(len(body)).encode()))
-                    await send({**start, "headers": headers})
-                    await send({"type": "http.response.body", "body": body})
-            else:
-                await send(message)
-
-        await app(scope, receive, capture)
+        await rewrite_body(app, scope, receive, send, translate, (b"text/html",))
 
     return wrapped

@@ -60,6 +60,14 @@ class FacetIndex:
         order = present[np.argsort(-totals[present], kind="stable")][:limit]
         return [(column.values[code], int(totals[code])) for code in order]
 
+    def term_mask(self, facet: str, value: str) -> np.ndarray:
+        """A boolean mask over article rowids: the articles with this facet value."""
+        mask = np.zeros(self.max_rowid + 1, dtype=bool)
+        column = self.facets.get(facet)
+        if column is not None and value in column.values:
+            mask[column.rowids[column.codes == column.values.index(value)]] = True
+        return mask
+
     def selection(self, rowids: list[int]) -> np.ndarray:
         """A boolean mask over article rowids from the selected rowids."""
         chosen = np.asarray(rowids, dtype=np.int64)

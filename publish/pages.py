@@ -227,6 +227,8 @@ async def _load_facts(db, page: ArticlePage, cluster_id: str | None, names: dict
     page.places = [PlaceView(**r) for r in await _rows(db, """
         SELECT p.name, p.level, p.provincia, p.regione FROM article_places ap
         JOIN places p ON p.id = ap.place_id WHERE ap.article_id = ?
+            AND NOT EXISTS (SELECT 1 FROM amounts am WHERE am.article_id = ap.article_id
+                AND am.start <= ap.start AND am."end" >= ap."end")
         GROUP BY p.id ORDER BY min(ap.start)""", [page.id])]
     page.amounts = amount_views(await _rows(db, """
         SELECT text, kind, value, context FROM amounts WHERE article_id = ?
@@ -263,9 +265,10 @@ async def load_organisation_extras(db, org_id: str, network_sql: str, names: dic
         SELECT DISTINCT a.id, a.title, a.published, a.relevant FROM mentions m
         JOIN articles a ON a.id = m.article_id WHERE m.org_id = ?
         ORDER BY a.published DESC, a.id LIMIT 20""", [org_id])
-    network = await _rows(db, network_sql, {"org": org_id})
-    for row in network:
-        row["tipo"] = display_name(names, "org_types", row["tipo"])
+    network = [{"org_id": r["_org"], "name": r["Organizzazione"],
+                "type_name": display_name(names, "org_types", r["Tipo"]),
+                "articles": r["Articoli insieme"], "since": r["Dal"], "until": r["Al"]}
+               for r in await _rows(db, network_sql, {"org": org_id})]
     return {
         "org": org,
         "org_forms": forms,

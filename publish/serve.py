@@ -19,10 +19,12 @@ from datasette.app import Datasette
 from datasette.database import Database
 from rich.console import Console
 
+from store.taxonomy import TAXONOMY
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "datasette_config"
 DATABASE_NAME = "osservatorio"
-REQUIRED_VIEWS = ("public_articles", "map_places", "org_links")
+REQUIRED_VIEWS = ("public_articles", "map_places", "org_links", "public_amounts")
 
 # Environment variables read by the instance (documented in datasette_config/README.md).
 ENVIRONMENT = {
@@ -31,6 +33,10 @@ ENVIRONMENT = {
     "OBS_MAP_TILE_URL": "tile server URL template for the map (default OpenStreetMap)",
     "OBS_PUBLIC_URL": "public base URL used in feed links (default http://127.0.0.1:8001)",
 }
+
+
+# Label names that come from the one taxonomy (store/taxonomy.toml), not from metadata.yaml.
+TAXONOMY_LABELS = ("practice_types", "policy_areas", "org_types", "source_kinds")
 
 
 class PublishError(Exception):
@@ -46,6 +52,9 @@ def load_metadata(config_dir: Path) -> dict:
         raise PublishError(f"{path}: cannot read Datasette metadata ({exc})") from exc
     if not isinstance(data, dict):
         raise PublishError(f"{path}: metadata must be a mapping")
+    labels = data.setdefault("plugins", {}).setdefault("observatory", {}).setdefault("labels", {})
+    for section in TAXONOMY_LABELS:
+        labels[section] = TAXONOMY.names(section)
     return data
 
 
@@ -77,6 +86,24 @@ def check_database(db_path: Path) -> None:
         )
 
 
+OFFLINE_TILES = "/-/obs-tiles/{z}/{x}/{y}.svg"
+OFFLINE_ATTRIBUTION = "Confini: Natural Earth (pubblico dominio)"
+
+
+def _map_settings(metadata: dict) -> None:
+    """The map page's datasette-cluster-map settings: drawn at the top of the page, on the
+    configured tile server or, without one, on the offline outlines (publish/basemap.py)."""
+    tiles = os.environ.get("OBS_MAP_TILE_URL")
+    base = {"tile_layer": tiles or OFFLINE_TILES}
+    if not tiles:
+        base["tile_layer_options"] = {"maxZoom": 12, "attribution": OFFLINE_ATTRIBUTION}
+    metadata.setdefault("plugins", {})["datasette-cluster-map"] = base
+    settings = {**base, "container": "#obs-map"}
+    table = (metadata.setdefault("databases", {}).setdefault(DATABASE_NAME, {})
+             .setdefault("tables", {}).setdefault("map_places", {}))
+    table.setdefault("plugins", {})["datasette-cluster-map"] = settings
+
+
 def make_datasette(db_path: Path, *, config_dir: Path = CONFIG_DIR,
                    public: bool = True) -> Datasette:
     """A Datasette instance serving `db_path` as `osservatorio`, read-only.
@@ -87,6 +114,7 @@ def make_datasette(db_path: Path, *, config_dir: Path = CONFIG_DIR,
     check_database(db_path)
     metadata = load_metadata(config_dir)
     metadata.setdefault("plugins", {}).setdefault("observatory", {})["public"] = public
+    _map_settings(metadata)
     ds = Datasette(
         files=[],
         metadata=metadata,

@@ -299,7 +299,28 @@ TERM_LIST_FACETS = ["practice_types", "policy_areas", "regioni", "province", "co
                     "organisations", "org_types"]
 TERM_SCALAR_FACETS = ["month", "year", "relevant"]
 _TERM_SOURCE_FACETS = {"source_name": "name", "source_kind": "kind"}
-TERM_FACETS = [*TERM_LIST_FACETS, *TERM_SCALAR_FACETS, *_TERM_SOURCE_FACETS]
+# The range of an article's largest amount in euro (migration 010): (code, lower, upper).
+AMOUNT_FACET = "amount_range"
+AMOUNT_RANGES = [("0-100k", 0, 100_000), ("100k-1M", 100_000, 1_000_000),
+                 ("1M-10M", 1_000_000, 10_000_000), ("10M+", 10_000_000, None)]
+TERM_FACETS = [*TERM_LIST_FACETS, *TERM_SCALAR_FACETS, *_TERM_SOURCE_FACETS, AMOUNT_FACET]
+
+
+def _amount_range_case(value: str) -> str:
+    cases = " ".join(f"WHEN {value} < {upper} THEN '{code}'"
+                     for code, _, upper in AMOUNT_RANGES if upper is not None)
+    return f"CASE {cases} ELSE '{AMOUNT_RANGES[-1][0]}' END"
+
+
+def _amount_terms_select(row: str, table: str = "") -> str:
+    """The amount-range term of one article (`new`) or of every article (`table`)."""
+    case = _amount_range_case("max(m.value)")
+    if table:
+        return (f"SELECT {row}.rowid, '{AMOUNT_FACET}', {case} FROM {table} "
+                f"JOIN amounts m ON m.article_id = {row}.id AND m.kind = 'money' "
+                f"GROUP BY {row}.rowid")
+    return (f"SELECT {row}.rowid, '{AMOUNT_FACET}', {case} FROM amounts m "
+            f"WHERE m.article_id = {row}.id AND m.kind = 'money' HAVING count(*) > 0")
 
 
 def article_terms_select(row: str, table: str = "") -> str:
@@ -322,7 +343,20 @@ def article_terms_select(row: str, table: str = "") -> str:
         f"WHERE s.id = {row}.source_id AND s.{col} IS NOT NULL"
         for facet, col in _TERM_SOURCE_FACETS.items()
     ]
+    parts.append(_amount_terms_select(row, table))
     return "\nUNION ALL ".join(parts)
+
+
+_TERMS_INSERT = "INSERT OR IGNORE INTO article_terms (article_rowid, facet, value) "
+
+
+def _create_article_term_triggers(db: sqlite_utils.Database) -> None:
+    watched = ", ".join(["source_id", *TERM_LIST_FACETS, *TERM_SCALAR_FACETS])
+    db.execute(f"CREATE TRIGGER article_terms_ai AFTER INSERT ON articles BEGIN "
+               f"{_TERMS_INSERT}{article_terms_select('new')}; END")
+    db.execute(f"CREATE TRIGGER article_terms_au AFTER UPDATE OF {watched} ON articles BEGIN "
+               f"DELETE FROM article_terms WHERE article_rowid = old.rowid; "
+               f"{_TERMS_INSERT}{article_terms_select('new')}; END")
 
 
 def _m005_article_terms(db: sqlite_utils.Database) -> None:
@@ -330,13 +364,8 @@ def _m005_article_terms(db: sqlite_utils.Database) -> None:
         article_rowid INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (facet, value, article_rowid)) WITHOUT ROWID""")
     db.execute("CREATE INDEX idx_article_terms_article ON article_terms (article_rowid, facet)")
-    watched = ", ".join(["source_id", *TERM_LIST_FACETS, *TERM_SCALAR_FACETS])
-    insert = "INSERT OR IGNORE INTO article_terms (article_rowid, facet, value) "
-    db.execute(f"CREATE TRIGGER article_terms_ai AFTER INSERT ON articles BEGIN "
-               f"{insert}{article_terms_select('new')}; END")
-    db.execute(f"CREATE TRIGGER article_terms_au AFTER UPDATE OF {watched} ON articles BEGIN "
-               f"DELETE FROM article_terms WHERE article_rowid = old.rowid; "
-               f"{insert}{article_terms_select('new')}; END")
+    insert = _TERMS_INSERT
+    _create_article_term_triggers(db)
     db.execute("CREATE TRIGGER article_terms_ad AFTER DELETE ON articles BEGIN "
                "DELETE FROM article_terms WHERE article_rowid = old.rowid; END")
     source_terms = " UNION ALL ".join(
@@ -396,12 +425,44 @@ def _m008_frontier(db: sqlite_utils.Database) -> None:
         },
         pk="entry_url",
     )
+
+
 def _m009_refused_pages(db: sqlite_utils.Database) -> None:
     # Why extraction refused a stored raw page (NULL: stored as an article), so refused pages
     # can be re-extracted after a fix and pruned to their bounds; and how many characters
     # decoding replaced because their bytes were invalid in the page's charset.
     db["raw_pages"].add_column("refused_reason", str)
     db["raw_pages"].add_column("replaced_chars", int)
+
+
+def _amount_refresh_sql(row: str) -> str:
+    """Recompute the amount-range term of the article of an amounts row (`new` or `old`)."""
+    case = _amount_range_case("max(m.value)")
+    return (f"DELETE FROM article_terms WHERE facet = '{AMOUNT_FACET}' AND article_rowid = "
+            f"(SELECT rowid FROM articles WHERE id = {row}.article_id); "
+            f"{_TERMS_INSERT}SELECT a.rowid, '{AMOUNT_FACET}', {case} FROM articles a "
+            f"JOIN amounts m ON m.article_id = a.id AND m.kind = 'money' "
+            f"WHERE a.id = {row}.article_id GROUP BY a.rowid;")
+
+
+def _m010_publish_people(db: sqlite_utils.Database) -> None:
+    # Organisations searchable by name in Datasette; amounts with their article's facts, so
+    # the public can facet them by region, practice type and relevance.
+    db["organisations"].enable_fts(["name"], tokenize=FTS_TOKENIZE, create_triggers=True,
+                                   replace=True)
+    db.create_view("public_amounts", VIEWS["public_amounts"], replace=True)
+    db.create_view("public_articles", VIEWS["public_articles"], replace=True)
+    db.create_view("map_places", VIEWS["map_places"], replace=True)
+    # The range of each article's largest amount becomes a facet term: the article triggers
+    # compute it too, and amounts written or deleted apart from their article move it.
+    db.execute("DROP TRIGGER IF EXISTS article_terms_ai")
+    db.execute("DROP TRIGGER IF EXISTS article_terms_au")
+    _create_article_term_triggers(db)
+    for event, row in (("INSERT", "new"), ("DELETE", "old"), ("UPDATE OF value, kind", "new")):
+        name = event.split()[0].lower()
+        db.execute(f"CREATE TRIGGER article_terms_amount_{name} AFTER {event} ON amounts "
+                   f"BEGIN {_amount_refresh_sql(row)} END")
+    db.execute(f"{_TERMS_INSERT}{_amount_terms_select('a', 'articles a')}")
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -414,6 +475,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("007_terms_generation", _m007_terms_generation),
     ("008_frontier", _m008_frontier),
     ("009_refused_pages", _m009_refused_pages),
+    ("010_publish_people", _m010_publish_people),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -484,15 +546,22 @@ VIEWS: dict[str, str] = {
     """,
     # What the public browses in Datasette: every article column except the full text (and
     # the text-derived search terms); `rowid` lets the view use articles_fts for search.
+    # The source's name and kind come from subqueries, not a join: counting a selection (e.g.
+    # every relevant article) then reads only an index, never the wide article rows.
     "public_articles": """
-        SELECT a.title, a.published, s.name AS source_name, a.practice_types, a.policy_areas,
+        SELECT a.title, a.published,
+            (SELECT s.name FROM sources s WHERE s.id = a.source_id) AS source_name,
+            a.practice_types, a.policy_areas,
             a.regioni, a.province, a.comuni, a.organisations, a.org_types, a.relevant,
-            a.relevance_score, a.snippet, a.url, s.kind AS source_kind, a.source_id, a.author,
+            a.relevance_score, a.snippet, a.url,
+            (SELECT s.kind FROM sources s WHERE s.id = a.source_id) AS source_kind,
+            a.source_id, a.author,
             a.month, a.year, a.week, a.cluster_id, a.fetched_at, a.analysed_at, a.id,
             a.rowid AS rowid
-        FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+        FROM articles a
     """,
-    # One row per article and comune with coordinates, for the map (datasette-cluster-map).
+    # One row per article and comune with coordinates, for the map (datasette-cluster-map);
+    # a comune named inside an amount ("Nove milioni di euro") is not a place of the article.
     "map_places": """
         SELECT ap.article_id || ':' || p.id AS id, a.id AS article_id, a.rowid AS article_rowid,
             a.title, a.published,
@@ -506,6 +575,8 @@ VIEWS: dict[str, str] = {
         WHERE p.level = 'comune' AND p.lat IS NOT NULL AND p.lon IS NOT NULL
             AND ap.id = (SELECT min(x.id) FROM article_places x
                 WHERE x.article_id = ap.article_id AND x.place_id = ap.place_id)
+            AND NOT EXISTS (SELECT 1 FROM amounts am WHERE am.article_id = ap.article_id
+                AND am.start <= ap.start AND am."end" >= ap."end")
     """,
     # The collaboration network: organisations named together in relevant articles.
     "org_links": """
@@ -520,8 +591,16 @@ VIEWS: dict[str, str] = {
         JOIN organisations o2 ON o2.id = m2.org_id
         GROUP BY m1.org_id, m2.org_id
     """,
+    # Money amounts with the facts of their article (no full text), for the public.
+    "public_amounts": """
+        SELECT am.id, am.value, am.text, am.context, a.title, a.published,
+            a.relevant, a.practice_types, a.policy_areas, a.regioni, a.id AS article_id,
+            a.rowid AS article_rowid
+        FROM amounts am JOIN articles a ON a.id = am.article_id
+        WHERE am.kind = 'money'
+    """,
 }
-PUBLISH_VIEWS = ["public_articles", "map_places", "org_links"]
+PUBLISH_VIEWS = ["public_articles", "map_places", "org_links", "public_amounts"]
 
 FTS_COLUMNS = ["title", "text", "search_terms"]
 # unicode61 with diacritics removed: "disabilita" finds "disabilità" (porter is English-only).

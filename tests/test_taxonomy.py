@@ -43,12 +43,21 @@ def test_the_demo_content_uses_taxonomy_ids_only():
     assert {o.type for o in load_organisations().values()} <= set(TAXONOMY.ids("org_types"))
 
 
-def test_datasette_labels_name_taxonomy_ids_only():
-    metadata = yaml.safe_load((ROOT / "datasette_config" / "metadata.yaml").read_text("utf-8"))
-    labels = metadata.get("plugins", {}).get("observatory", {}).get("labels", {})
-    for section in SECTIONS:
-        unknown = set(labels.get(section, {})) - set(TAXONOMY.ids(section))
-        assert unknown == set(), f"metadata.yaml labels.{section}: {sorted(unknown)}"
+def test_datasette_labels_are_the_taxonomy_names():
+    from publish.serve import CONFIG_DIR, TAXONOMY_LABELS, load_metadata
+
+    raw = yaml.safe_load((ROOT / "datasette_config" / "metadata.yaml").read_text("utf-8"))
+    written = raw.get("plugins", {}).get("observatory", {}).get("labels", {})
+    assert not set(written) & set(TAXONOMY_LABELS), "taxonomy names belong in the taxonomy"
+    served = load_metadata(CONFIG_DIR)["plugins"]["observatory"]["labels"]
+    for section in TAXONOMY_LABELS:
+        assert served[section] == TAXONOMY.names(section)
+
+
+def test_digest_names_organisation_types_by_the_taxonomy():
+    from digest.build import ORG_TYPE_NAMES
+
+    assert ORG_TYPE_NAMES == TAXONOMY.names("org_types")
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import parse_qsl
 
 import markdown
 from datasette import hookimpl
@@ -19,32 +20,53 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from publish.amounts import amount_filter
+from publish.basemap import tile_svg
 from publish.chrome_it import italian_chrome, translator
 from publish.facets import (
+    LabelFacet,
     ListFacet,
     TermFacet,
     facet_index_cache,
     term_filter_clauses,
     term_tables,
 )
+from publish.home import (
+    PLACE_NAMED_ORGS,
+    SummaryCache,
+    load_charts,
+    load_digest,
+    load_digests,
+    load_home,
+    load_network,
+)
 from publish.pages import (
     ARTICLE_ID,
     article_path,
     display_name,
+    format_amount,
     json_list,
     load_article,
     load_organisation_extras,
     safe_url,
 )
+from publish.people import csv_style, feed_title, people_asgi
 from store.schema import TERM_FACETS, TERM_LIST_FACETS
 
 DATABASE = "osservatorio"
 LABEL_COLUMNS = {"practice_types": "practice_types", "policy_areas": "policy_areas",
-                 "org_types": "org_types", "tipi": "practice_types", "aree": "policy_areas"}
-PLAIN_LIST_COLUMNS = ("regioni", "province", "comuni", "organisations")
-TITLE_COLUMNS = ("title", "titolo")
-ORG_COLUMNS = {"organizzazione": "org_id", "ente_pubblico": "ente_pubblico_id",
-               "terzo_settore": "terzo_settore_id", "name_a": "org_a", "name_b": "org_b"}
+                 "org_types": "org_types", "Tipi di pratica": "practice_types",
+                 "Aree di policy": "policy_areas"}
+# Columns holding one code, shown with its label (table -> column -> label group).
+CODE_COLUMNS = {"organisations": {"type": "org_types"}, "org_links": {"type_a": "org_types",
+                "type_b": "org_types"}, "sources": {"kind": "source_kinds"},
+                None: {"Tipo": "org_types", "Tipo di pratica": "practice_types",
+                       "source_kind": "source_kinds"}}
+PLAIN_LIST_COLUMNS = ("regioni", "province", "comuni", "organisations", "Regioni")
+TITLE_COLUMNS = ("title", "Titolo")
+# Hidden columns of canned queries carry the ids that links need ("_articolo", "_org").
+ORG_COLUMNS = {"Organizzazione": "_org", "Ente pubblico": "_org_a", "Terzo settore": "_org_b",
+               "name_a": "org_a", "name_b": "org_b"}
 _ORG_ID = re.compile(r"^[^\s/]{1,200}$")
 
 
@@ -128,9 +150,94 @@ async def article_view(request, datasette):
         request=request))
 
 
+def login_enabled() -> bool:
+    return bool(os.environ.get("OBS_STAFF_PASSWORD_HASH"))
+
+
+async def _page(datasette, request, template: str, context: dict, status: int = 200):
+    await datasette.ensure_permissions(request.actor, [("view-database", DATABASE),
+                                                       "view-instance"])
+    return Response.html(await datasette.render_template(template, context, request=request),
+                         status=status)
+
+
+async def _not_found(datasette, request, title: str, error: str):
+    return Response.html(await datasette.render_template(
+        "error.html", {"title": title, "status": 404, "error": error}, request=request),
+        status=404)
+
+
+async def home_view(request, datasette):
+    if DATABASE not in datasette.databases:
+        return Response.redirect("/-/databases")
+    staff = is_staff(request.actor)
+    home = await load_home(datasette.get_database(DATABASE),
+                           _config(datasette).get("labels", {}), staff=staff)
+    return await _page(datasette, request, "home.html", {"home": home, "staff": staff})
+
+
+async def digests_view(request, datasette):
+    digests = await load_digests(datasette.get_database(DATABASE))
+    return await _page(datasette, request, "digests.html", {"digests": digests})
+
+
+async def digest_view(request, datasette):
+    digest = await load_digest(datasette.get_database(DATABASE), request.url_vars["week"])
+    if digest is None:
+        return await _not_found(datasette, request, "Digest non trovato",
+                                "Nessun digest per questa settimana.")
+    # Links of the e-mail open outside the frame.
+    digest["html"] = (digest["html"] or "").replace("<head>", '<head><base target="_blank">', 1)
+    return await _page(datasette, request, "digest.html", {"digest": digest})
+
+
+async def network_view(request, datasette):
+    names = _config(datasette).get("labels", {})
+    types = names.get("org_types", {})
+    tipo = request.args.get("tipo") or ""
+    tipo = tipo if tipo in types else ""
+    net = await _summaries(datasette).get(
+        f"network:{tipo}", await _data_version(datasette),
+        lambda: load_network(datasette.get_database(DATABASE), names, org_type=tipo))
+    return await _page(datasette, request, "rete.html",
+                       {"net": net, "tipo": tipo, "type_names": list(types.items())})
+
+
+def _summaries(datasette) -> SummaryCache:
+    return datasette.__dict__.setdefault("_observatory_summaries", SummaryCache())
+
+
+async def _data_version(datasette) -> tuple:
+    # Summaries change only when mentions, amounts or article terms change: these move.
+    result = await datasette.get_database(DATABASE).execute(
+        "SELECT (SELECT max(rowid) FROM mentions), (SELECT count(*) FROM mentions), "
+        "(SELECT max(rowid) FROM amounts), (SELECT count(*) FROM amounts), "
+        "(SELECT n FROM article_terms_generation WHERE id = 1)")
+    return tuple(result.rows[0])
+
+
 @hookimpl
 def register_routes(datasette):
-    return [(rf"^/{DATABASE}/articles/(?P<article_id>[0-9a-f]{{16}})$", article_view)]
+    return [(rf"^/{DATABASE}/articles/(?P<article_id>[0-9a-f]{{16}})$", article_view),
+            (r"^/$", home_view),
+            (r"^/digest/?$", digests_view),
+            (r"^/digest/(?P<week>\d{4}-W\d{2})$", digest_view),
+            (r"^/rete/?$", network_view),
+            (r"^/-/obs-tiles/(?P<z>\d{1,2})/(?P<x>\d{1,7})/(?P<y>\d{1,7})\.svg$", tile_view)]
+
+
+async def tile_view(request):
+    z, x, y = (int(request.url_vars[k]) for k in ("z", "x", "y"))
+    if z > 12 or x >= 2 ** z or y >= 2 ** z:
+        return Response.text("", status=404)
+    return Response(tile_svg(z, x, y), content_type="image/svg+xml",
+                    headers={"cache-control": "public, max-age=86400"})
+
+
+def _chips(items) -> Markup:
+    """A list as chips; an empty list as nothing (never `[]`)."""
+    return Markup("").join(Markup('<span class="obs-chip">{}</span>').format(item)
+                           for item in items)
 
 
 def _link(href: str, text: str) -> Markup:
@@ -145,7 +252,8 @@ def _row_value(row, key: str):
 
 
 def _title_cell(row, value):
-    article_id = _row_value(row, "article_id") or _row_value(row, "id")
+    article_id = (_row_value(row, "_articolo") or _row_value(row, "article_id")
+                  or _row_value(row, "id"))
     if isinstance(article_id, str) and ARTICLE_ID.match(article_id):
         return _link(article_path(article_id), value)
     return None
@@ -157,22 +265,52 @@ def _org_cell(org_id, value):
     return None
 
 
+def _code_label(names: dict, table: str | None, column: str, value) -> str | None:
+    group = (CODE_COLUMNS.get(table) or {}).get(column) or CODE_COLUMNS[None].get(column)
+    if group is None:
+        return None
+    return display_name(names, group, str(value))
+
+
+def _number_cell(names: dict, table: str | None, column: str, value):
+    if column == "relevant" and value in (0, 1):
+        return display_name(names, "relevant", str(value))
+    money = column == "Euro" or (table == "public_amounts" and column == "value")
+    if money and isinstance(value, (int, float)):
+        return format_amount("money", value)
+    return None
+
+
+def _list_cell(names: dict, column: str, value: str):
+    """JSON arrays as chips (labels for codes); None for other columns."""
+    if not value.startswith("["):
+        return None
+    if column in LABEL_COLUMNS:
+        return _chips(display_name(names, LABEL_COLUMNS[column], item)
+                      for item in json_list(value))
+    if column in PLAIN_LIST_COLUMNS:
+        return _chips(json_list(value))
+    return None
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if database != DATABASE or not isinstance(value, str) or not value:
+    if database != DATABASE:
         return None
     names = _config(datasette).get("labels", {})
+    if not isinstance(value, str) or not value:
+        return _number_cell(names, table, column, value)
+    label = _code_label(names, table, column, value)
+    if label is None:
+        label = _list_cell(names, column, value)
+    if label is not None:
+        return label
     if column in TITLE_COLUMNS:
         return _title_cell(row, value)
     if table == "organisations" and column == "name":
         return _org_cell(_row_value(row, "id"), value)
     if column in ORG_COLUMNS:
         return _org_cell(_row_value(row, ORG_COLUMNS[column]), value)
-    if column in LABEL_COLUMNS and value.startswith("["):
-        return ", ".join(display_name(names, LABEL_COLUMNS[column], item)
-                         for item in json_list(value))
-    if column in PLAIN_LIST_COLUMNS and value.startswith("["):
-        return ", ".join(json_list(value))
     if table == "digests" and column == "html":
         return f"HTML per l'email ({len(value):,} caratteri, nel JSON)".replace(",", ".")
     if column == "url":
@@ -183,9 +321,44 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    # Datasette's own phrases and the column names of its pages, in Italian.
-    translate = translator(_config(datasette).get("column_labels") or {})
-    return lambda app: italian_chrome(app, translate)
+    # Datasette's own phrases and the column names of its pages, in Italian; relevance by
+    # default, spreadsheet-ready CSV and feed titles (publish/people.py).
+    config = _config(datasette)
+    tables = (((datasette.metadata() or {}).get("databases") or {}).get(DATABASE) or {}).get(
+        "tables") or {}
+    translate = translator(config.get("column_labels") or {}, login=login_enabled(),
+                           titles={name: spec.get("title") for name, spec in tables.items()
+                                   if spec.get("title")},
+                           codes={code: label for group, names in
+                                  (config.get("labels") or {}).items()
+                                  if group not in ("relevant", "relevance")
+                                  for code, label in names.items()})
+
+    def wrap(app):
+        return people_asgi(
+            italian_chrome(app, translate),
+            relevant_tables=config.get("relevant_by_default") or [],
+            csv_config=lambda query: csv_style(config, query),
+            csv_names=(config.get("csv") or {}).get("file_names") or {},
+            feed_titles=lambda scope: _feed_title(datasette, scope))
+    return wrap
+
+
+async def _feed_title(datasette, scope) -> str | None:
+    """'... - Co-progettazione', '... - Lombardia', '... - Comune di Bergamo'."""
+    name = scope.get("path", "").rsplit("/", 1)[-1][:-len(".atom")]
+    spec = (_config(datasette).get("feed_titles") or {}).get(name)
+    if spec is None:
+        return None
+    args = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    value = args.get(spec["param"]) or ""
+    if spec.get("labels"):
+        value = display_name(_config(datasette).get("labels", {}), spec["labels"], value)
+    elif spec.get("organisation") and value:
+        result = await datasette.get_database(DATABASE).execute(
+            "SELECT name FROM organisations WHERE id = ?", [value])
+        value = result.rows[0][0] if result.rows else value
+    return feed_title(spec["title"], [value])
 
 
 @hookimpl
@@ -203,24 +376,38 @@ def startup(datasette):
 
 @hookimpl
 def register_facet_classes():
-    return [ListFacet, TermFacet]
+    return [ListFacet, TermFacet, LabelFacet]
 
 
 @hookimpl
 def filters_from_request(request, database, table, datasette):
+    if (database, table) == (DATABASE, "organisations") and not is_staff(request.actor):
+        # places found as organisations are not listed to the public (staff see all)
+        return FilterArguments([f"id NOT IN ({PLACE_NAMED_ORGS})"])
     spec = term_tables(_config(datasette)).get(table) if database == DATABASE else None
     if spec is None:
         return None
     pairs = [(key, value) for key in request.args.keys() for value in request.args.getlist(key)]
+    config = _config(datasette)
+    groups = config.get("term_labels") or {}
     clauses, params, descriptions = term_filter_clauses(
         pairs, spec.column, set(TERM_FACETS), set(TERM_LIST_FACETS),
-        by_scan=spec.filter_by_scan)
+        by_scan=spec.filter_by_scan, direct=spec.direct,
+        value_label=lambda facet, value: display_name(config.get("labels", {}),
+                                                      groups.get(facet, facet), value))
+    amount = amount_filter(pairs, spec.column, by_scan=spec.filter_by_scan)
+    if amount:
+        clauses.append(amount[0])
+        params.update(amount[1])
+        descriptions.append(amount[2])
     return FilterArguments(clauses, params, descriptions)
 
 
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["tilde_encode"] = lambda value: tilde_encode(str(value))
+    env.filters["plurale"] = lambda n, one, many: f"{n or 0} {one if n == 1 else many}"
+    env.filters["euro"] = lambda value: format_amount("money", value)
 
 
 async def _feed_page_vars(datasette) -> dict:
@@ -232,8 +419,30 @@ async def _feed_page_vars(datasette) -> dict:
 
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
+    if template in ("home.html", "password_login.html", "riservato.html"):
+        return {"login_enabled": login_enabled()}
+    if template == "table-osservatorio-map_places.html":
+        return {"offline_map": not os.environ.get("OBS_MAP_TILE_URL")}
+    if view_name == "database":
+        tables = (datasette.metadata("tables", database=DATABASE) or {})
+        return {"obs_public_tables": _config(datasette).get("public_tables") or [],
+                "obs_table_titles": {n: t.get("title") or n for n, t in tables.items()},
+                "obs_table_descriptions": {n: t.get("description") or "" for n, t in
+                                           tables.items()},
+                "obs_hidden": [n for n, t in tables.items() if t.get("hidden")]}
+    if template.startswith("query"):
+        names = _config(datasette).get("labels", {})
+        return {"obs_org_types": list(names.get("org_types", {}).items()),
+                "obs_param_labels": _config(datasette).get("query_parameters") or {}}
     if template == "pages/feed.html":
         return lambda: _feed_page_vars(datasette)
+    if template == "pages/grafici.html":
+        async def charts():
+            names = _config(datasette).get("labels", {})
+            return {"charts": await _summaries(datasette).get(
+                "charts", await _data_version(datasette),
+                lambda: load_charts(datasette.get_database(DATABASE), names))}
+        return charts
     if (view_name, database, table) != ("row", DATABASE, "organisations") or request is None:
         return {}
 
@@ -250,6 +459,13 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 def menu_links(datasette, actor, request):
     return [{"href": datasette.urls.path(item["href"]), "label": item["label"]}
             for item in _config(datasette).get("menu", [])]
+
+
+@hookimpl
+def extra_js_urls(database, table, datasette):
+    if (database, table) == (DATABASE, "map_places"):
+        return [datasette.urls.path("/static/obs-map.js")]
+    return []
 
 
 @hookimpl

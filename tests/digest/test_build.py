@@ -20,7 +20,7 @@ def test_week_digest_counts_stories_not_copies(digest_db, tmp_path):
     assert "Derby" not in md
     assert "2 copie" in md or "(2 copie)" in md
     assert "1.200.000 €" in md  # largest amounts
-    assert "Comune di Bergamo (pubblico)" in md  # first seen this week
+    assert "Comune di Bergamo (Ente pubblico)" in md  # first seen this week
     assert "Cronache Locali (errore all'ultimo crawl)" in md  # staff health line
     assert "http://obs.test/osservatorio/articles/" in md
     assert result.markdown_path.read_text(encoding="utf-8") == md

@@ -210,9 +210,9 @@ def test_digest_links_open_article_pages(demo, datasette_url):
 def test_browser_sees_a_faceted_page(demo, datasette_url, browser_page):
     page = browser_page
     page.goto(datasette_url + "/osservatorio/public_articles?_term_practice_types=coprogettazione")
-    page.wait_for_selector("table.rows-and-columns")
+    page.wait_for_selector("ol.obs-article-list")  # articles are listed as cards
     assert page.locator(".facet-info").count() >= 3
-    rows_shown = page.locator("table.rows-and-columns tbody tr").count()
+    rows_shown = page.locator("li.obs-card").count()
     assert rows_shown >= 5
     out = ROOT / "test-artifacts"
     out.mkdir(exist_ok=True)

@@ -267,6 +267,14 @@ def staff(ds) -> dict:
     return {"ds_actor": response.cookies["ds_actor"]}
 
 
+def sign_in(page, base_url: str) -> None:
+    """Sign in as staff through the login form, in a Playwright page."""
+    page.goto(f"{base_url}/-/login")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,7 +8,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ARTIFACTS, SECRET_SENTENCE, STAFF_PASSWORD
+
+from tests.publish.conftest import ARTIFACTS, SECRET_SENTENCE, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,20 +56,20 @@ def test_two_facets_and_a_search_narrow_the_articles(page, live_server):
     page.wait_for_url(re.compile(r"_term_regioni=Lombardia"))
     facet_link(page, "source_kind", "Portale").click()
     page.wait_for_url(re.compile(r"_term_source_kind=portal"))
-    rows = page.locator("table.rows-and-columns tbody tr")
-    assert rows.count() >= 1
-    for i in range(rows.count()):
-        row = rows.nth(i)
-        assert "Lombardia" in row.locator("td.col-regioni").inner_text()
-        assert row.locator("td.col-source_kind").inner_text() == "portal"
-        assert "Co-progettazione" in row.locator("td.col-practice_types").inner_text()
+    cards = page.locator("li.obs-card")
+    assert cards.count() >= 1
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        assert "Lombardia" in card.locator(".obs-chips").inner_text()
+        assert "Portale" in card.locator(".obs-meta").inner_text()
+        assert "Co-progettazione" in card.locator(".obs-chips").inner_text()
     shot(page, "articles-faceted-search")
     assert page.dialogs == []
 
 
 def test_article_page_shows_entities_and_evidence(page, live_server):
     page.goto(f"{live_server}/osservatorio/public_articles?_search=coprogettazione")
-    page.locator("td.col-title a").first.click()
+    page.locator(".obs-card-title a").first.click()
     page.wait_for_url(re.compile(r"/osservatorio/articles/[0-9a-f]{16}$"))
     assert page.locator(".obs-evidence").first.is_visible()
     assert page.locator(".obs-orgs li").count() >= 2
@@ -99,10 +100,7 @@ def test_map_draws_markers_for_comuni(page, live_server):
 
 
 def test_staff_signs_in_and_reads_the_full_text(page, live_server, sample_db):
-    page.goto(f"{live_server}/-/login")
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, live_server)
     page.goto(f"{live_server}/osservatorio/articles/{sample_db.ids['first_positive']}")
     assert SECRET_SENTENCE in page.locator(".obs-text").inner_text()
     shot(page, "article-staff")
@@ -113,8 +111,8 @@ def test_staff_signs_in_and_reads_the_full_text(page, live_server, sample_db):
 
 def test_chart_of_articles_per_month_is_drawn(page, live_server):
     page.goto(f"{live_server}/grafici")
-    page.locator("a", has_text="Articoli pertinenti per mese").click()
-    chart = page.locator("canvas.marks, svg.marks")
-    chart.first.wait_for(timeout=15000)
+    chart = page.locator(".obs-chart").nth(1)
+    assert "Co-progettazione" in chart.inner_text()
+    assert page.locator(".obs-chart .obs-bar").count() >= 3
     shot(page, "chart-articles-per-month")
     assert page.dialogs == []

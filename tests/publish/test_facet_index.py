@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from conftest import build_sample_db
-
 from publish.facet_index import FacetIndexCache, load_index, read_generation
 from publish.facets import facet_index_cache
 from publish.serve import make_datasette
@@ -15,6 +13,7 @@ from store.analysis import save_analysis
 from store.articles import save_article
 from store.db import open_db
 from store.schema import TERM_FACETS
+from tests.publish.conftest import build_sample_db
 
 FACETS_URL = ("/osservatorio/public_articles.json?_facet_term=comuni&_facet_term=regioni"
               "&_facet_term=practice_types&_size=0")

@@ -13,11 +13,11 @@ import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import HOSTILE_TITLE, SECRET_SENTENCE, build_sample_db, login
 
 import publish.facets
 from publish.facets import facet_index_cache
 from publish.serve import CONFIG_DIR, PublishError, load_metadata, make_datasette
+from tests.publish.conftest import HOSTILE_TITLE, SECRET_SENTENCE, build_sample_db, login
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLIC_COLUMNS = {
@@ -27,7 +27,8 @@ PUBLIC_COLUMNS = {
     "cluster_id", "fetched_at", "analysed_at",
 }
 CUSTOM_PAGES = {"/licenze": "Apache-2.0", "/informazioni": "Come funziona",
-                "/grafici": "g.mark=bar", "/feed": "feed_per_tipo.atom?tipo=coprogettazione"}
+                "/grafici": "Articoli pertinenti per tipo di pratica",
+                "/feed": "feed_per_tipo.atom?tipo=coprogettazione"}
 
 
 def run(coro):
@@ -61,10 +62,16 @@ def test_wrong_password_is_refused_in_italian(ds):
 def test_every_public_table_and_view_answers_anonymous_html_json_csv(ds):
     for table in public_tables():
         html = get(ds, f"/osservatorio/{table}")
+        if table in ("public_articles", "map_places", "public_amounts"):
+            # relevant by default: the page opens on its relevant articles
+            assert html.status_code == 302, table
+            assert html.headers["location"].endswith("_term_relevant=1")
+            html = get(ds, html.headers["location"])
         assert html.status_code == 200, table
         data = get(ds, f"/osservatorio/{table}.json?_shape=objects").json()
         assert data["rows"], f"{table} has no rows in the sample database"
         assert "text" not in data["rows"][0] or table in ("mentions", "amounts",
+                                                          "public_amounts",
                                                           "article_places"), table
         assert get(ds, f"/osservatorio/{table}.csv").status_code == 200
 
@@ -308,7 +315,7 @@ def test_map_view_has_coordinates_and_practice_filter(ds):
     assert data["rows"]
     assert all(r["latitude"] and r["longitude"] for r in data["rows"])
     assert all("coprogettazione" in r["practice_types"] for r in data["rows"])
-    page = get(ds, "/osservatorio/map_places").text
+    page = get(ds, "/osservatorio/map_places?_term_relevant=1").text
     assert "datasette-cluster-map" in page
 
 
@@ -324,8 +331,8 @@ def test_metadata_endpoint_does_not_expose_the_password_hash(ds):
 
 def test_csv_export_of_public_articles(ds):
     rows = list(csv.DictReader(io.StringIO(get(ds, "/osservatorio/public_articles.csv?_size=max")
-                                           .text)))
-    assert rows and "text" not in rows[0] and "snippet" in rows[0]
+                                           .text.lstrip("\ufeff"))))
+    assert rows and "text" not in rows[0] and "Estratto" in rows[0]
 
 
 def test_reads_succeed_while_the_pipeline_writes(tmp_path, staff_env):
@@ -384,7 +391,7 @@ def test_facet_counts_agree_in_memory_in_sql_and_through_the_page_sql(ds, sql_ds
     # Any column filter makes the facets go through the page's own SQL.
     page_sql = facet_counts(get(sql_ds, base + selection + "&id__notblank=1").json())
     memory_page_sql = facet_counts(get(ds, base + selection + "&id__notblank=1").json())
-    assert len(in_memory) == 9
+    assert len(in_memory) == 10
     assert in_memory == in_sql == page_sql == memory_page_sql
     if "nessunarisposta" not in selection:
         assert all(in_memory[name] for name in ("comuni", "organisations", "month"))
@@ -427,8 +434,8 @@ def test_tile_server_and_public_url_come_from_the_environment(sample_db, monkeyp
     monkeypatch.setenv("OBS_MAP_TILE_URL", "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png")
     monkeypatch.setenv("OBS_PUBLIC_URL", "https://osservatorio.example.org")
     instance = make_datasette(sample_db.path)
-    assert "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png" in get(instance,
-                                                             "/osservatorio/map_places").text
+    assert "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png" in get(
+        instance, "/osservatorio/map_places?_term_relevant=1").text
     feed = ET.fromstring(get(instance, "/osservatorio/feed_pertinenti.atom").content)
     links = [e.find(f"{ATOM}link").get("href") for e in feed.findall(f"{ATOM}entry")]
     assert links and all(link.startswith("https://osservatorio.example.org/osservatorio/articles/")

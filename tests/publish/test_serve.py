@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 
-from conftest import ROOT, free_port
+from tests.publish.conftest import ROOT, free_port
 
 SCRIPT = ("import sys; from pathlib import Path; from publish.serve import serve_database; "
           "serve_database(Path(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]))")

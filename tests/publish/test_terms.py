@@ -3,12 +3,11 @@ source rows say, whatever writes them: insert, re-analysis, source rename, delet
 
 from __future__ import annotations
 
-from conftest import build_sample_db
-
 from store.analysis import save_analysis
 from store.articles import save_article, upsert_sources
 from store.db import open_db
 from store.schema import article_terms_select
+from tests.publish.conftest import build_sample_db
 
 
 def stored_terms(db) -> set[tuple]:
