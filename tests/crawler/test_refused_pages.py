@@ -109,7 +109,7 @@ def test_the_cli_reextracts_only_refused_pages(tmp_path):
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     printed = run.stdout + run.stderr  # the console may write to either
-    assert "'pages': 1," in printed and "'new': 1," in printed
+    assert "pagine rilette: 1\n" in printed and "articoli nuovi: 1\n" in printed
 
 
 def test_refused_raw_pages_are_bounded_by_size_age_and_count(tmp_path):
