@@ -1,16 +1,12 @@
 """HTML page -> article fields. Pure: no Scrapy, no database, no network.
 
 Text comes from trafilatura after removing blocks that are never article text (cookie banners,
-share bars, "Leggi anche" boxes, comments, footers). The publication date is searched in this
-order, and `date_method` says which step found it: page metadata (`meta`, `jsonld`), a `<time>`
-element (`time`), a byline such as "Pubblicato il 14 febbraio 2025" (`byline`), the feed or news
-sitemap that linked the page (`feed`, `sitemap`), a date near the title (`byline_near_title`),
-htmldate (`htmldate`); otherwise the date is left empty (`none`), never the crawl date.
+share bars, "Leggi anche" boxes, comments, footers). How the publication date is chosen (and
+what `date_method` says) is `crawler/pagedate.py`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,38 +16,18 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
-from htmldate import find_date
 from lxml import etree
 
-from crawler.dates import (
-    as_reference,
-    as_reference_time,
-    find_dates,
-    is_future,
-    parse_machine_date,
-    published_in_text,
-    relative_published,
-)
+from crawler.dates import as_reference, as_reference_time, find_dates, published_in_text
 from crawler.decoding import decode_html
+from crawler.jsonld import is_article_type, jsonld_objects
+from crawler.pagedate import structured_date, text_date, written_dates
 from crawler.pageshape import Shape, ancestors, clean
 from crawler.patterns import patterns
+from crawler.text import CONTROL_CHARS, normalize_space
 from crawler.urls import canonical_or_none, canonicalize, host_of
 
-_PUBLISHED_META = (
-    "article:published_time", "og:article:published_time", "og:published_time",
-    "datepublished", "pubdate", "publishdate", "publish-date", "publication_date",
-    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "date", "sailthru.date",
-    "parsely-pub-date", "cxenseparse:recs:publishtime",
-)
-_MODIFIED_WORDS = re.compile(r"modif|updat|aggiorn|revis", re.IGNORECASE)
-_BYLINE_ATTR = re.compile(
-    r"byline|meta|date|data|time|publish|pubblic|posted|info|autore|author|dateline|entry-header",
-    re.IGNORECASE,
-)
-_WS = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,60}$")
-_JAN_FIRST = re.compile(r"-01-01$")
 _VISIBLE = "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 _VISIBLE_TEXT = etree.XPath(f"//body//text(){_VISIBLE}")
 # Text nodes right before and after the headline (position() on a reverse axis counts back).
@@ -62,7 +38,6 @@ _STOPS_BYLINE = etree.XPath(
     " ' ', '')) >= 3])")
 _TEXT_BEFORE = etree.XPath(f"preceding::text()[normalize-space()]{_VISIBLE}[position() <= 20]")
 _TEXT_AFTER = etree.XPath(f"following::text()[normalize-space()]{_VISIBLE}[position() <= 40]")
-_JSONLD_ARTICLE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:\w*Article|BlogPosting|Report)"')
 MAX_DATELINE_WORDS = 10
 # A page whose longest text block is this short and which has headline links is a listing.
 MAX_LINK_PAGE_CHARS = 100
@@ -149,26 +124,25 @@ def extract_page(
     headline, title = _headline(tree, metas)
     title = title or hint.get("title") or ""
     meta_tags = _meta_tags(tree)
-    published, method = _structured_date(tree, metas, reference)
+    published, method = structured_date(tree, metas, reference)
     near_title = cache(lambda: _near_title(tree))
     lines = cache(lambda: _visible_lines(tree))
     author = _author(tree, metas, near_title, lines)
-    # Dates written in the page are read only when the metadata has none.
-    text_dates = None if published else (_byline_text(tree) + "\n" + near_title(),
-                                          " ".join(lines()))
+    # Dates written in the page are read before boilerplate goes, when the metadata has none.
+    written = None if published else written_dates(tree, near_title(), lines())
     shape = clean(tree, headline, lambda: method in ("meta", "jsonld") or _marked_as_article(
         tree, metas, headline, reference))
     listing = shape.listing or _links_without_text(tree, shape)
     if listing:
         return PageFields(canonical, False, listing)
-    title = _clean(title)
+    title = normalize_space(title)
     text = _clean_text(_main_text(tree, shape, headline, url), title)
     words = count_words(text)
     if words < patterns()["pages"]["min_words"]:
         return PageFields(canonical, False, f"too short for an article ({words} words)")
     if not published:
-        published, method = _text_date(*text_dates, hint, html, url, reference,
-                                       as_reference_time(fetched_at))
+        published, method = text_date(written, hint, html, url, reference,
+                                      as_reference_time(fetched_at))
     return PageFields(
         url=canonical, is_article=True, title=title, author=author, text=text,
         published=published.isoformat() if published else None, date_method=method,
@@ -204,8 +178,7 @@ def _marked_as_article(tree: lxml.html.HtmlElement, metas: dict[str, str],
     """Whether the page says it is one article: Open Graph type, a JSON-LD article type, or a
     date written right under the headline (a section page dates its teasers, not itself)."""
     if metas.get("og:type", "").lower() == "article" or any(
-            _JSONLD_ARTICLE.search(script)
-            for script in tree.xpath("//script[@type='application/ld+json']/text()")):
+            is_article_type(obj) for obj in jsonld_objects(tree)):
         return True
     under = _byline_under(headline)
     return bool(under) and published_in_text(under, reference, allow_plain=True) is not None
@@ -225,7 +198,7 @@ def _byline_under(headline: lxml.html.HtmlElement | None) -> str:
         el = following
         if el.tag in ("ul", "ol", "table") or _STOPS_BYLINE(el):
             break
-        text = _clean(el.text_content())
+        text = normalize_space(el.text_content())
         parts.append(text)
         size += len(text)
     return " ".join(parts)[:DATE_UNDER_TITLE_CHARS]
@@ -331,12 +304,12 @@ def _headline(tree: lxml.html.HtmlElement,
     site = metas.get("og:site_name", "").lower()
     for xpath in ("//article//h1", "//main//h1", "//h1"):
         for h1 in tree.xpath(xpath):
-            text = _clean(h1.text_content())
+            text = normalize_space(h1.text_content())
             if text and not _is_masthead(h1, text, site):
                 return h1, text
     titles = tree.xpath("//title/text()")
-    return None, metas.get("og:title") or (_TITLE_SUFFIX.sub("", _clean(titles[0])) if titles
-                                           else "")
+    fallback = _TITLE_SUFFIX.sub("", normalize_space(titles[0])) if titles else ""
+    return None, metas.get("og:title") or fallback
 
 
 def _is_masthead(h1: lxml.html.HtmlElement, text: str, site: str) -> bool:
@@ -355,7 +328,7 @@ def _author(tree: lxml.html.HtmlElement, metas: dict[str, str],
                   *_jsonld_authors(tree)]
     marked = tree.xpath("//*[@rel='author' or @itemprop='author' or contains(@class, 'author') "
                         "or contains(@class, 'autore')]")
-    candidates += sorted((_clean(el.text_content()) for el in marked), key=len)
+    candidates += sorted((normalize_space(el.text_content()) for el in marked), key=len)
     for candidate in candidates:
         name = _clean_author(candidate)
         if name:
@@ -366,7 +339,7 @@ def _author(tree: lxml.html.HtmlElement, metas: dict[str, str],
 
 
 def _clean_author(text: str) -> str:
-    name = _AUTHOR_PREFIX.sub("", _clean(text)).strip(" ,.;:-–|")
+    name = _AUTHOR_PREFIX.sub("", normalize_space(text)).strip(" ,.;:-–|")
     if not name or len(name) > MAX_AUTHOR_CHARS or "://" in name or "@" in name:
         return ""
     return name
@@ -374,25 +347,13 @@ def _clean_author(text: str) -> str:
 
 def _jsonld_authors(tree: lxml.html.HtmlElement) -> list[str]:
     out = []
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                author = item.get("author")
-                for one in author if isinstance(author, list) else [author]:
-                    if isinstance(one, dict) and isinstance(one.get("name"), str):
-                        out.append(one["name"])
-                    elif isinstance(one, str):
-                        out.append(one)
-                stack.extend(v for k, v in item.items() if k != "author"
-                             and isinstance(v, list | dict))
+    for obj in jsonld_objects(tree):
+        author = obj.get("author")
+        for one in author if isinstance(author, list) else [author]:
+            if isinstance(one, dict) and isinstance(one.get("name"), str):
+                out.append(one["name"])
+            elif isinstance(one, str):
+                out.append(one)
     return out
 
 
@@ -401,73 +362,8 @@ def _meta_tags(tree: lxml.html.HtmlElement) -> list[str]:
     for el in tree.xpath("//meta[@property='article:tag' or @name='keywords' or "
                          "@name='news_keywords']"):
         found += [t.strip() for t in (el.get("content") or "").split(",")]
-    found += [_clean(a.text_content()) for a in tree.xpath("//a[@rel='tag']")]
+    found += [normalize_space(a.text_content()) for a in tree.xpath("//a[@rel='tag']")]
     return [t for t in found if t]
-
-
-def _jsonld_dates(tree: lxml.html.HtmlElement) -> list[str]:
-    out = []
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                if isinstance(item.get("datePublished"), str):
-                    out.append(item["datePublished"])
-                stack.extend(v for v in item.values() if isinstance(v, list | dict))
-    return out
-
-
-def _structured_date(tree: lxml.html.HtmlElement, metas: dict[str, str],
-                     reference: date) -> tuple[date | None, str]:
-    """Publication date from metadata, JSON-LD or a <time> element (never a modified date)."""
-    for name in _PUBLISHED_META:
-        day = _acceptable(parse_machine_date(metas.get(name)), reference)
-        if day:
-            return day, "meta"
-    for value in _jsonld_dates(tree):
-        day = _acceptable(parse_machine_date(value), reference)
-        if day:
-            return day, "jsonld"
-    for el in tree.xpath("//time[@datetime] | //*[@itemprop='datePublished'][@content]"):
-        if _is_modified_marker(el):
-            continue
-        day = _acceptable(parse_machine_date(el.get("datetime") or el.get("content")), reference)
-        if day:
-            return day, "time"
-    return None, "none"
-
-
-def _is_modified_marker(el: lxml.html.HtmlElement) -> bool:
-    attrs = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.get("id"))))
-    if _MODIFIED_WORDS.search(attrs):
-        return True
-    parent = el.getparent()
-    before = (parent.text or "") if parent is not None else ""
-    before += el.getprevious().tail or "" if el.getprevious() is not None else ""
-    return bool(_MODIFIED_WORDS.search(before[-40:]))
-
-
-def _acceptable(day: date | None, reference: date) -> date | None:
-    return day if day and not is_future(day, reference) else None
-
-
-def _byline_text(tree: lxml.html.HtmlElement) -> str:
-    """Text of the small blocks that usually carry the date and author."""
-    parts = []
-    for el in tree.xpath("//body//*[@class or @id]"):
-        attrs = f"{el.get('class', '')} {el.get('id', '')}"
-        if _BYLINE_ATTR.search(attrs):
-            text = _clean(el.text_content())
-            if 0 < len(text) <= 300:
-                parts.append(text)
-    return "\n".join(parts)
 
 
 def _near_title(tree: lxml.html.HtmlElement) -> str:
@@ -475,70 +371,26 @@ def _near_title(tree: lxml.html.HtmlElement) -> str:
     heads = tree.xpath("//article//h1 | //main//h1") or tree.xpath("//h1")
     if not heads:
         return ""
-    before = _clean(" ".join(_TEXT_BEFORE(heads[0])))
+    before = normalize_space(" ".join(_TEXT_BEFORE(heads[0])))
     after = []
     for piece in _TEXT_AFTER(heads[0]):
         after.append(piece)
         if sum(len(p) for p in after) > NEAR_TITLE_CHARS:
             break
-    return f"{before[-NEAR_TITLE_CHARS // 2 :]}\n{_clean(' '.join(after))[:NEAR_TITLE_CHARS]}"
+    after_text = normalize_space(" ".join(after))[:NEAR_TITLE_CHARS]
+    return f"{before[-NEAR_TITLE_CHARS // 2 :]}\n{after_text}"
 
 
 def _visible_lines(tree: lxml.html.HtmlElement) -> list[str]:
     """The page's visible text, one line per text node."""
-    return [line for line in (_clean(t) for t in _VISIBLE_TEXT(tree)) if line]
-
-
-def _text_date(
-    byline: str, page_text: str, hint: dict, html: str | bytes, url: str, reference: date,
-    fetched: datetime | None = None,
-) -> tuple[date | None, str]:
-    """Dates written in the page: a marked byline, the feed/sitemap date, an unmarked date
-    by the headline, a relative byline ("2 ore fa", read against the fetch time), a marked
-    date anywhere ("Pubblicato il ..." under the text), htmldate."""
-    day = published_in_text(byline, reference, allow_plain=False)
-    if day:
-        return day, "byline"
-    hinted = _acceptable(parse_machine_date(hint.get("published")), reference)
-    if hinted:
-        return hinted, "sitemap" if "sitemap" in (hint.get("origin") or "") else "feed"
-    day = published_in_text(byline, reference, allow_plain=True)
-    if day:
-        return day, "byline"
-    if fetched is not None:
-        day = _acceptable(relative_published(byline, fetched), reference)
-        if day:
-            return day, "relative"
-    day = published_in_text(page_text, reference, allow_plain=False)
-    if day:
-        return day, "page_text"
-    return _htmldate(html, url, page_text, reference)
-
-
-def _htmldate(html: str | bytes, url: str, text: str, reference: date) -> tuple[date | None, str]:
-    try:
-        found = find_date(html, url=url, original_date=True, extensive_search=False,
-                          max_date=reference.isoformat())
-    except (ValueError, TypeError):
-        found = None
-    if not found or (_JAN_FIRST.search(found) and not _says_new_year(text, found)):
-        return None, "none"
-    day = _acceptable(parse_machine_date(found), reference)
-    return (day, "htmldate") if day else (None, "none")
-
-
-def _says_new_year(text: str, found: str) -> bool:
-    """htmldate reads "14 febbraio 2025" as 2025-01-01: keep 1 January only when written."""
-    year = found[:4]
-    return bool(re.search(rf"\b(1|01|1°|primo)\s*(gennaio|/0?1/|\.0?1\.)\s*{year}", text,
-                          re.IGNORECASE))
+    return [line for line in (normalize_space(t) for t in _VISIBLE_TEXT(tree)) if line]
 
 
 def _clean_text(text: str, title: str) -> str:
     """Drop boilerplate lines and the title repeated as the first line."""
     prefixes = tuple(patterns()["boilerplate"]["line_prefixes"])
-    lines = [_CONTROL.sub("", line).strip() for line in text.splitlines()]
-    if lines and title and _clean(lines[0]) == title:
+    lines = [CONTROL_CHARS.sub("", line).strip() for line in text.splitlines()]
+    if lines and title and normalize_space(lines[0]) == title:
         lines = lines[1:]
     return "\n".join(line for line in lines if line and not line.lower().startswith(prefixes)
                      and not _is_dateline(line))
@@ -551,11 +403,7 @@ def _is_dateline(line: str) -> bool:
 
 def _merge_tags(meta_tags: list[str], hint: dict) -> list[str]:
     out: list[str] = []
-    for tag in (_clean(t) for t in [*meta_tags, *(hint.get("tags") or [])]):
+    for tag in (normalize_space(t) for t in [*meta_tags, *(hint.get("tags") or [])]):
         if tag and tag.lower() not in {t.lower() for t in out}:
             out.append(tag)
     return out
-
-
-def _clean(text: str) -> str:
-    return _WS.sub(" ", _CONTROL.sub("", text or "")).strip()

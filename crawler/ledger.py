@@ -1,7 +1,10 @@
 """What happened to each source during one crawl process: counts, errors, claimed URLs.
 
-One ledger is shared by the feed, sitemap and listing spiders of a process, so an article
-reached by two of them is requested once, and each source gets one run record."""
+One ledger is shared by the feed, sitemap and listing crawlers of a process, so an article
+reached by two of them is requested once, and each source gets one run record. It is shared
+state of the run, not of a spider: whoever creates a crawler gives it the run's ledger
+(`share_ledger`), and its spider, item pipelines and extensions all get it from the crawler
+(`run_ledger`)."""
 
 from __future__ import annotations
 
@@ -11,10 +14,17 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
-from crawler.safety import STORE_ERROR
 from store.db import utcnow
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+# The error kind of a database that cannot be written: the source's run failed.
+STORE_ERROR = "store_error"
 # What an error kind means, for run messages a person reads.
 KIND_TEXT = {
     "dns": "host name not resolved (no network, or the domain is gone)",
@@ -132,3 +142,19 @@ def json_lines_progress(event: dict) -> None:
     """Progress as JSON lines on stdout, read by crawler.run."""
     sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+_LEDGERS: WeakKeyDictionary[Crawler, RunLedger] = WeakKeyDictionary()
+
+
+def share_ledger(crawler: Crawler, ledger: RunLedger) -> None:
+    """Make `ledger` the run ledger of a crawler that has not started yet."""
+    _LEDGERS[crawler] = ledger
+
+
+def run_ledger(crawler: Crawler) -> RunLedger:
+    """The run ledger of a crawler; one nobody gave a ledger (a test, a bare `scrapy crawl`)
+    gets a ledger of its own, shared by its spider, pipelines and extensions."""
+    if crawler not in _LEDGERS:
+        _LEDGERS[crawler] = RunLedger(run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%S"))
+    return _LEDGERS[crawler]

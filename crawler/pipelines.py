@@ -1,15 +1,23 @@
 """Item pipelines, one job each. An item is a downloaded page (see SourceSpider.on_article);
-each stage returns it or raises DropItem after recording why in the store."""
+each stage returns it or raises DropItem after recording why in the store.
+
+Each stage owns its resources: its own store connection (opened when the spider opens, closed
+when it closes; every write is one transaction, so the connections of one process never wait
+on each other), the source registry when it needs it, and the run's ledger from the crawler."""
 
 from __future__ import annotations
 
+import sqlite_utils
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_page
 from crawler.items import PageItem
+from crawler.ledger import run_ledger
 from crawler.prefilter import matches_keywords
+from crawler.sources import Source, run_sources
 from store.articles import get_link_hint, record_outcome, save_article, save_raw_page
+from store.db import open_db
 from store.refused import prune_refused_pages, record_extraction
 
 # Bounds on the raw HTML kept for refused pages (settings of the same names override them):
@@ -21,18 +29,24 @@ REFUSED_BOUNDS = {"OBSERVATORY_REFUSED_MAX_PAGES": 2000, "OBSERVATORY_REFUSED_MA
 class _StagePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.ledger = run_ledger(crawler)
+        self.db: sqlite_utils.Database | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> _StagePipeline:
         return cls(crawler)
 
-    @property
-    def spider(self):
-        return self.crawler.spider
+    def open_spider(self, spider=None) -> None:
+        self.db = open_db(self.crawler.settings["OBSERVATORY_DB"])
+
+    def close_spider(self, spider=None) -> None:
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None
 
     def mark_all(self, item: PageItem, status: str, reason: str, published: str | None = None):
         """Record a final outcome for every URL of the page and settle them in the frontier."""
-        record_outcome(self.spider.db, item.aliases, item.source_id, status, reason,
+        record_outcome(self.db, item.aliases, item.source_id, status, reason,
                        published=published, http_status=item.http_status)
 
 
@@ -40,7 +54,7 @@ class RawPagePipeline(_StagePipeline):
     """Keeps the raw HTML (gzip) so articles can be re-extracted without the network."""
 
     def process_item(self, item: PageItem) -> PageItem:
-        save_raw_page(self.spider.db, item.url, source_id=item.source_id,
+        save_raw_page(self.db, item.url, source_id=item.source_id,
                       http_status=item.http_status, content_type=item.content_type,
                       encoding=item.encoding, headers=item.headers, body=item.body,
                       fetched_at=item.fetched_at)
@@ -55,28 +69,29 @@ class ExtractPipeline(_StagePipeline):
     def close_spider(self, spider=None) -> None:
         settings = self.crawler.settings
         bounds = {key: settings.getint(key, default) for key, default in REFUSED_BOUNDS.items()}
-        prune_refused_pages(self.spider.db,
+        prune_refused_pages(self.db,
                             max_pages=bounds["OBSERVATORY_REFUSED_MAX_PAGES"],
                             max_age_days=bounds["OBSERVATORY_REFUSED_MAX_AGE_DAYS"],
                             max_bytes=bounds["OBSERVATORY_REFUSED_MAX_BYTES"])
+        super().close_spider(spider)
 
     def process_item(self, item: PageItem) -> PageItem:
         hint = {}
         for url in item.aliases:
-            hint = hint or get_link_hint(self.spider.db, url)
+            hint = hint or get_link_hint(self.db, url)
         try:
             fields = extract_page(item.html, item.url, fetched_at=item.fetched_at, hint=hint)
         except Exception as exc:  # noqa: BLE001 - one odd page must not stop a long crawl
             reason = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
-            record_extraction(self.spider.db, item.url, reason, item.replaced_chars)
+            record_extraction(self.db, item.url, reason, item.replaced_chars)
             self.mark_all(item, "error", reason)
-            self.spider.ledger.error(item.source_id, "extract_error", item.url)
+            self.ledger.error(item.source_id, "extract_error", item.url)
             raise DropItem(f"{item.url}: {reason}", log_level="WARNING") from exc
-        record_extraction(self.spider.db, item.url, None if fields.is_article else fields.reason,
+        record_extraction(self.db, item.url, None if fields.is_article else fields.reason,
                           item.replaced_chars)
         if not fields.is_article:
             self.mark_all(item, "not_article", fields.reason)
-            self.spider.ledger.count(item.source_id, "not_articles")
+            self.ledger.count(item.source_id, "not_articles")
             raise DropItem(f"not an article: {item.url} ({fields.reason})", log_level="INFO")
         if fields.url not in item.aliases:
             item.aliases = sorted({*item.aliases, fields.url})
@@ -87,13 +102,17 @@ class ExtractPipeline(_StagePipeline):
 class PrefilterPipeline(_StagePipeline):
     """Sources with `keywords`: articles mentioning none are recorded as seen, text not kept."""
 
+    def open_spider(self, spider=None) -> None:
+        self.sources: dict[str, Source] = {s.id: s for s in run_sources(self.crawler.settings)}
+        super().open_spider(spider)
+
     def process_item(self, item: PageItem) -> PageItem:
-        source = self.spider.sources[item.source_id]
+        source = self.sources[item.source_id]
         art = item.article
         if matches_keywords(f"{art['title']}\n{art['text']}", source.keywords):
             return item
         self.mark_all(item, "filtered", "prefilter: no source keyword", art["published"])
-        self.spider.ledger.count(item.source_id, "filtered")
+        self.ledger.count(item.source_id, "filtered")
         raise DropItem(f"prefiltered: {item.url}", log_level="INFO")
 
 
@@ -108,10 +127,10 @@ class StorePipeline(_StagePipeline):
         # http_status is not an article column: it is recorded with the page's URLs.
         art = dict(item.article, source_id=item.source_id, fetched_url=item.fetched_url,
                    fetched_at=item.fetched_at)
-        result = save_article(self.spider.db, art, aliases=item.aliases,
+        result = save_article(self.db, art, aliases=item.aliases,
                               http_status=item.http_status)
-        self.spider.ledger.count(item.source_id, self.STATUS_COUNTER[result.status])
-        self.spider.ledger.emit({"event": "article", "source": item.source_id,
+        self.ledger.count(item.source_id, self.STATUS_COUNTER[result.status])
+        self.ledger.emit({"event": "article", "source": item.source_id,
                                  "status": result.status, "url": art["url"],
                                  "cluster_id": result.cluster_id})
         return item

@@ -18,7 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as default_settings
-from crawler.ledger import RunLedger, json_lines_progress
+from crawler.ledger import RunLedger, json_lines_progress, share_ledger
 from crawler.sources import load_sources, select_sources
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider
@@ -55,7 +55,9 @@ def crawl_in_this_process(sources_path: str, db_path: str, run_id: str,
                                             overrides))
     for spider in SPIDERS:
         if any(getattr(s, spider.entry_field) for s in chosen):
-            process.crawl(spider, ledger=ledger)
+            crawler = process.create_crawler(spider)
+            share_ledger(crawler, ledger)
+            process.crawl(crawler)
     process.start()
     for source in chosen:  # links a later run must still request (see store/frontier.py)
         ledger.tally(source.id).counts["frontier_pending"] = frontier_size(db, source.id)

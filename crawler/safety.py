@@ -41,7 +41,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
 
-from crawler.sources import Source, load_sources, select_sources
+from crawler.ledger import STORE_ERROR, run_ledger
+from crawler.sources import Source, run_sources
 from crawler.urls import host_of, in_domains
 
 logger = logging.getLogger(__name__)
@@ -84,8 +85,6 @@ class BudgetExceeded(Refused):
 
     error_kind = "budget_exceeded"
 
-
-STORE_ERROR = "store_error"
 
 # Refusals that a later run would repeat: the URL is not tried again.
 PERMANENT_REFUSALS = frozenset({"blocked_scheme", "blocked_address", "offsite_redirect"})
@@ -187,14 +186,6 @@ def looks_latin1(body: bytes) -> bool:
 # ---------------------------------------------------------------- middlewares
 
 
-def _registry(crawler: Crawler) -> list[Source]:
-    settings = crawler.settings
-    if not settings.get("OBSERVATORY_SOURCES"):
-        return []
-    chosen = settings.getlist("OBSERVATORY_SOURCE_IDS") or None
-    return select_sources(load_sources(settings["OBSERVATORY_SOURCES"]), chosen)
-
-
 class AddressGuardMiddleware:
     """Refuses non-HTTP schemes, unnamed non-public hosts and requests over a source's budget."""
 
@@ -205,7 +196,7 @@ class AddressGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
-        return cls(named_hosts(_registry(crawler)),
+        return cls(named_hosts(run_sources(crawler.settings)),
                    crawler.settings.getint("OBSERVATORY_MAX_REQUESTS_PER_SOURCE",
                                            DEFAULT_MAX_REQUESTS_PER_SOURCE))
 
@@ -261,7 +252,7 @@ class RedirectGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
-        return cls(_registry(crawler))
+        return cls(run_sources(crawler.settings))
 
     def process_response(self, request: Request, response: Response) -> Response:
         location = response.headers.get(b"Location")
@@ -349,17 +340,17 @@ class StorageGuardExtension:
     def item_error(self, item: object, response: Response, spider: Spider,
                    failure: Failure) -> None:
         source_id = getattr(item, "source_id", None) or response.meta.get("source_id")
-        self._check(spider, failure, source_id)
+        self._check(failure, source_id)
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
-        self._check(spider, failure, response.meta.get("source_id"))
+        self._check(failure, response.meta.get("source_id"))
 
-    def _check(self, spider: Spider, failure: Failure, source_id: str | None) -> None:
+    def _check(self, failure: Failure, source_id: str | None) -> None:
         if not failure.check(sqlite3.DatabaseError):
             return
-        ledger = getattr(spider, "ledger", None)
-        if ledger is not None and source_id:
-            ledger.error(source_id, STORE_ERROR, f"database not writable: {failure.value}")
+        if source_id:
+            run_ledger(self.crawler).error(source_id, STORE_ERROR,
+                                           f"database not writable: {failure.value}")
         if not self.closing:
             self.closing = True
             logger.error("the database cannot be written (%s): stopping the crawl",

@@ -170,6 +170,15 @@ def select_sources(sources: list[Source], ids: list[str] | None) -> list[Source]
     return [by_id[i] for i in ids]
 
 
+def run_sources(settings) -> list[Source]:
+    """The sources of one crawl from its Scrapy settings: the registry file
+    OBSERVATORY_SOURCES narrowed to OBSERVATORY_SOURCE_IDS ([] when no file is set)."""
+    if not settings.get("OBSERVATORY_SOURCES"):
+        return []
+    chosen = settings.getlist("OBSERVATORY_SOURCE_IDS") or None
+    return select_sources(load_sources(settings["OBSERVATORY_SOURCES"]), chosen)
+
+
 def _parse(path: Path) -> tuple[list[Source], list[Problem]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

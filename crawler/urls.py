@@ -1,4 +1,4 @@
-"""URL canonicalisation: one key per article, whatever link led to it. Pure functions."""
+"""URL canonicalization: one key per article, whatever link led to it. Pure functions."""
 
 from __future__ import annotations
 
@@ -101,5 +101,5 @@ def is_http_url(url: str) -> bool:
 
 
 def same_document(a: str, b: str) -> bool:
-    """True when two URLs canonicalise to the same article key."""
+    """True when two URLs canonicalize to the same article key."""
     return canonicalize(a) == canonicalize(b)

@@ -42,9 +42,9 @@ from crawler.decoding import decode_html
 from crawler.discovery import DiscoveryError, Link
 from crawler.extract import non_article_url_reason
 from crawler.items import PageItem
-from crawler.ledger import RunLedger
+from crawler.ledger import run_ledger
 from crawler.safety import PERMANENT_REFUSALS, ignore_kind
-from crawler.sources import Source, load_sources, select_sources
+from crawler.sources import Source, run_sources
 from crawler.urls import canonicalize, in_domains
 from store.articles import (
     error_reasons,
@@ -113,9 +113,8 @@ class SourceSpider(scrapy.Spider):
     entry_field: ClassVar[str] = ""
     entry_origin: ClassVar[str] = ""
 
-    def __init__(self, *args: Any, ledger: RunLedger | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.ledger = ledger or RunLedger(run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%S"))
         # Entry documents answered in this run: a second request for one (a child sitemap both
         # resumed from the frontier and listed again by its index) is not made nor recorded.
         self.entries_read: set[str] = set()
@@ -123,10 +122,10 @@ class SourceSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.ledger = run_ledger(crawler)
         settings = crawler.settings
-        chosen = settings.getlist("OBSERVATORY_SOURCE_IDS") or None
-        everything = select_sources(load_sources(settings["OBSERVATORY_SOURCES"]), chosen)
-        spider.sources = {s.id: s for s in everything if getattr(s, cls.entry_field)}
+        spider.sources = {s.id: s for s in run_sources(settings)
+                          if getattr(s, cls.entry_field)}
         spider.allowed_domains = sorted({d for s in spider.sources.values()
                                          for d in s.allowed_domains})
         spider.db = open_db(settings["OBSERVATORY_DB"])

@@ -26,7 +26,7 @@ from store.refused import (
     replaced_characters,
 )
 from tests.crawler.layouts import IT_SENTENCES
-from tests.crawler.test_spiders import spider_for  # noqa: F401 - the fixture
+from tests.crawler.test_spiders import spider_for, stage  # noqa: F401 - the fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTE = " ".join(IT_SENTENCES[:3])  # a brief note of ~50 words
@@ -43,13 +43,13 @@ def _response(url: str, body: bytes) -> HtmlResponse:
                                                    "canonical": canonicalize(url)}))
 
 
-def test_pipeline_records_the_reason_and_the_replaced_characters(spider_for):  # noqa: F811
+def test_pipeline_records_the_reason_and_the_replaced_characters(spider_for, stage):  # noqa: F811
     spider = spider_for(FeedSpider)
     url = "https://www.portale.it/notizie/"
     (item,) = spider.on_article(_response(url, LISTING.encode()))
-    item = RawPagePipeline(spider.crawler).process_item(item)
+    item = stage(RawPagePipeline, spider.crawler).process_item(item)
     try:
-        ExtractPipeline(spider.crawler).process_item(item)
+        stage(ExtractPipeline, spider.crawler).process_item(item)
         raise AssertionError("a listing page was stored")
     except DropItem:
         pass
@@ -63,8 +63,8 @@ def test_pipeline_records_the_reason_and_the_replaced_characters(spider_for):  #
     broken = ARTICLE.encode().replace(b"</p>", b"\xe0\xff</p>")
     (item,) = spider.on_article(_response("https://www.portale.it/avviso/", broken))
     assert item.replaced_chars == 2 and item.encoding == "utf-8"
-    for stage in (RawPagePipeline, ExtractPipeline, StorePipeline):
-        item = stage(spider.crawler).process_item(item)
+    for cls in (RawPagePipeline, ExtractPipeline, StorePipeline):
+        item = stage(cls, spider.crawler).process_item(item)
     assert replaced_characters(spider.db, "https://www.portale.it/avviso/") == 2
     text = spider.db.execute("SELECT text FROM articles").fetchone()[0]
     assert text == NOTE  # stored, without the replacement characters

@@ -11,10 +11,12 @@ from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
+from crawler.ledger import RunLedger, share_ledger
 from crawler.pipelines import ExtractPipeline, PrefilterPipeline, RawPagePipeline, StorePipeline
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider
 from store.articles import mark_seen
+from store.db import open_db
 
 SOURCES = """
 [[source]]
@@ -48,9 +50,11 @@ def spider_for(tmp_path: Path):
     sources.write_text(SOURCES, encoding="utf-8")
     opened = []
 
-    def make(cls):
+    def make(cls, ledger: RunLedger | None = None):
         crawler = get_crawler(cls, {"OBSERVATORY_SOURCES": str(sources),
                                     "OBSERVATORY_DB": str(tmp_path / "o.db")})
+        if ledger is not None:
+            share_ledger(crawler, ledger)
         spider = cls.from_crawler(crawler)
         crawler.spider = spider
         opened.append(spider)
@@ -59,6 +63,22 @@ def spider_for(tmp_path: Path):
     yield make
     for spider in opened:
         spider.close_store()
+
+
+@pytest.fixture
+def stage():
+    """An item pipeline opened as Scrapy opens it (from_crawler, open_spider), closed after."""
+    opened = []
+
+    def make(cls, crawler):
+        pipeline = cls.from_crawler(crawler)
+        pipeline.open_spider()
+        opened.append(pipeline)
+        return pipeline
+
+    yield make
+    for pipeline in opened:
+        pipeline.close_spider()
 
 
 def _entry(url: str, body: bytes, cls=XmlResponse, **meta) -> XmlResponse:
@@ -104,7 +124,7 @@ def test_listing_callback_follows_pagination_up_to_max_pages(spider_for):
     assert all("page=" not in r.url for r in last)
 
 
-def test_article_callback_and_pipelines_store_the_article(spider_for):
+def test_article_callback_and_pipelines_store_the_article(spider_for, stage):
     spider = spider_for(FeedSpider)
     list(spider.on_entry(_entry("https://www.portale.it/feed/", FEED)))
     url = "https://www.portale.it/uno/?utm_source=rss"
@@ -113,15 +133,39 @@ def test_article_callback_and_pipelines_store_the_article(spider_for):
                                                        "canonical": "https://www.portale.it/uno"}))
     (item,) = spider.on_article(response)
     crawler = spider.crawler
-    for stage in (RawPagePipeline, ExtractPipeline, PrefilterPipeline, StorePipeline):
-        item = stage(crawler).process_item(item)
+    for cls in (RawPagePipeline, ExtractPipeline, PrefilterPipeline, StorePipeline):
+        item = stage(cls, crawler).process_item(item)
     row = spider.db.execute("SELECT url, published, date_method, title FROM articles").fetchone()
     assert row == ("https://www.portale.it/uno", "2025-03-04", "feed",
                    "Avviso di co-progettazione per gli anziani")
     assert spider.ledger.tally("portale").counts["new_articles"] == 1
 
 
-def test_prefilter_drops_articles_without_source_keywords(spider_for):
+def test_crawlers_of_one_run_share_its_ledger_and_pipelines_own_their_store(spider_for, stage):
+    ledger = RunLedger(run_id="r1")
+    feed, listing = spider_for(FeedSpider, ledger), spider_for(ListingSpider, ledger)
+    assert feed.ledger is ledger and listing.ledger is ledger
+    assert feed.ledger.claim("https://www.portale.it/uno") and not listing.ledger.claim(
+        "https://www.portale.it/uno")
+    alone = spider_for(FeedSpider)  # a crawler given no ledger has its own, for every part
+    assert alone.ledger is not ledger
+    assert stage(ExtractPipeline, alone.crawler).ledger is alone.ledger
+    url = "https://www.portale.it/uno/"
+    response = HtmlResponse(url=url, body=ARTICLE.encode(), encoding="utf-8",
+                            request=Request(url, meta={"source_id": "portale",
+                                                       "canonical": url.rstrip("/")}))
+    (item,) = listing.on_article(response)
+    listing.close_store()  # the pipelines do not use the spider's connection
+    for cls in (RawPagePipeline, ExtractPipeline, PrefilterPipeline, StorePipeline):
+        item = stage(cls, listing.crawler).process_item(item)
+    assert ledger.tally("portale").counts["new_articles"] == 1
+    db = open_db(listing.crawler.settings["OBSERVATORY_DB"])
+    seen = db.execute("SELECT status FROM seen_urls WHERE url = ?", [url.rstrip("/")])
+    assert seen.fetchone() == ("article",)
+    db.conn.close()
+
+
+def test_prefilter_drops_articles_without_source_keywords(spider_for, stage):
     spider = spider_for(FeedSpider)
     url = "https://www.portale.it/sport/"
     html = ARTICLE.replace("co-progettazione", "partita di calcio")
@@ -129,9 +173,9 @@ def test_prefilter_drops_articles_without_source_keywords(spider_for):
                             request=Request(url, meta={"source_id": "portale",
                                                        "canonical": url.rstrip("/")}))
     (item,) = spider.on_article(response)
-    item = ExtractPipeline(spider.crawler).process_item(item)
+    item = stage(ExtractPipeline, spider.crawler).process_item(item)
     with pytest.raises(DropItem):
-        PrefilterPipeline(spider.crawler).process_item(item)
+        stage(PrefilterPipeline, spider.crawler).process_item(item)
     status = spider.db.execute("SELECT status, reason FROM seen_urls WHERE url = ?",
                                ["https://www.portale.it/sport"]).fetchone()
     assert status[0] == "filtered" and "prefilter" in status[1]
