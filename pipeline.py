@@ -193,16 +193,19 @@ def train_ner(
 
 @app.command("evaluate-entities")
 def evaluate_entities(
-    data: Annotated[Path, typer.Option(help="Evaluation set (JSONL).")] = (
-        ROOT / "nlp" / "data" / "entities_eval" / "dev.jsonl"
-    ),
+    data: Annotated[Path | None, typer.Option(
+        help="One evaluation set (JSONL); default: the real-text halves, then the own sets.")] = None,
+    errors: Annotated[int, typer.Option(help="List this many errors of the real-text dev half.")] = 0,
 ) -> None:
-    """Print precision/recall/F1 per entity type on the domain evaluation set."""
+    """Print precision/recall/F1 per entity type: real-text set first, then the own sets."""
     from nlp.entities import load_extractor
     from nlp.eval_data import load_eval_set
-    from nlp.evaluate_entities import evaluate, format_report
+    from nlp.evaluate_entities import evaluate, evaluate_all, format_report
 
-    print(format_report(evaluate(load_extractor(), load_eval_set(data))))
+    if data is None:
+        print(evaluate_all(load_extractor(), max_errors=errors))
+    else:
+        print(format_report(evaluate(load_extractor(), load_eval_set(data)), errors))
 
 
 @app.command()

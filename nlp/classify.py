@@ -807,6 +807,17 @@ def heldout_examples() -> list[Example]:
     return load_corpus(HELDOUT_DIR) if HELDOUT_DIR.is_dir() else []
 
 
+REALTEXT_SETS = {"dev": "real-text dev half (nlp/data/realtext; tuned on)",
+                 "test": "real-text test half (nlp/data/realtext; never trained or tuned on)"}
+
+
+def realtext_examples(split: str) -> list[Example]:
+    """A half of the real-text set (excerpts of real web pages, split by site)."""
+    from nlp.realtext import REALTEXT_PATH, classifier_examples
+
+    return classifier_examples(split) if REALTEXT_PATH.is_file() else []
+
+
 def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
              config: ModelConfig | None = None,
              extra: dict[str, Sequence[Example]] | None = None) -> EvalReport:
@@ -819,11 +830,13 @@ def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
         bundle = fit_bundle(train_part, config).bundle
         sets.append(score_bundle("held-out part (never trained on)", bundle, held))
     if extra is None:
-        extra = {"demo sites (other writing, never trained on)": demo_examples(),
+        extra = {**{name: realtext_examples(split) for split, name in REALTEXT_SETS.items()},
+                 "demo sites (other writing, never trained on)": demo_examples(),
                  "independent held-out set (classifier_heldout/)": heldout_examples()}
     if any(extra.values()):
         full = fit_bundle(examples, config).bundle
         sets += [score_bundle(name, full, exs) for name, exs in extra.items() if exs]
+    sets.sort(key=lambda s: not s.name.startswith("real-text"))  # real text first
     return EvalReport(sets, folds, len(examples), len(train_part), len(held),
                       (config or ModelConfig()).to_dict())
 
