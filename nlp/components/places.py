@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from nlp.canonical import italian_word_checker
+from nlp.components.breaks import cut_at_break
 from nlp.components.orgs import KNOWN_PREFIX, ORGS_KEY
 from nlp.places import (
     GAZETTEER_DIR,
@@ -99,13 +100,25 @@ def _club_name(candidates: list[Place]) -> bool:
     )
 
 
+def _repeated(doc: Doc, names: list[Span], taken: set[int]) -> list[Span]:
+    """A quarter named once after a cue is a place wherever the article repeats its name."""
+    found = {(n.start, n.end): n for n in names}
+    for name in names:
+        for m in re.finditer(rf"(?<!\w){re.escape(name.text)}(?!\w)", doc.text):
+            span = doc.char_span(m.start(), m.end())
+            if span is not None and taken.isdisjoint(range(span.start, span.end)):
+                found.setdefault((span.start, span.end), span)
+    return sorted(found.values(), key=lambda s: s.start)
+
+
 class PlaceFinder:
     def __init__(self, nlp: Language, patterns_dir: str, gazetteer_dir: str):
         self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         # spaCy splits "emilia-romagna" but not "Emilia-Romagna": add the written forms in the
         # three cases so every tokenisation of a name is a pattern.
-        written = {v for s in self.gaz.surfaces for v in (s, s.lower(), s.upper())}
+        written = {v for s in self.gaz.surfaces for w in {s, s.replace("'", "’")}
+                   for v in (w, w.lower(), w.upper())}  # and with the typographic apostrophe
         surfaces = sorted({*self.gaz.by_surface, *self.gaz.area_nouns, *written})
         self.matcher.add("PLACE", list(nlp.tokenizer.pipe(surfaces)))
         self.area_articles = set(self.gaz.context["area_articles"])
@@ -114,8 +127,45 @@ class PlaceFinder:
 
     def _candidates(self, doc: Doc, ents: list[Span]) -> list[Span]:
         spans = [doc[s:e] for _, s, e in self.matcher(doc) if doc[s].text[:1].isupper()]
-        model_locs = [e for e in ents if e.label_ == "LOC" and self.gaz.lookup(e.text)]
+        model_locs = [cut for e in ents if e.label_ == "LOC"
+                      for cut in [cut_at_break(e)] if cut is not None and self.gaz.lookup(cut.text)]
         return filter_spans(spans + model_locs)
+
+    def _quarter_names(self, doc: Doc, taken: set[int]) -> list[Span]:
+        """'nel quartiere Tor Marancia', 'in zona Cinecittà', 'località Ca' Orezzi': a
+        capitalised name after a quarter cue is a quarter or frazione even when the gazetteer
+        does not know it. The name stops at a line break, a lower-case word or punctuation."""
+        cues = {doc.vocab.strings.add(w) for w in self.gaz.context["quarter_name_cues"]}
+        connectors = {"di", "del", "della", "dei", "de'"}
+        found = []
+        for i, h in enumerate(doc.to_array("LOWER").tolist()):
+            j = i + 1
+            if h not in cues or j >= len(doc):
+                continue
+            j += doc[j].lower_ == "di"
+            k = j
+            while k < len(doc) and k - j < 4 and k not in taken and (
+                    doc[k].is_title or doc[k].is_upper and len(doc[k]) > 2
+                    or k > j and doc[k].lower_ in connectors and k + 1 < len(doc)
+                    and doc[k + 1].is_title):
+                k += 1
+            if k > j and doc[k - 1].lower_ not in connectors and not (
+                    k - j == 1 and self.is_word(doc[j].lower_) and not self.gaz.lookup(doc[j].text)):
+                found.append(doc[j:k])
+        return found
+
+    def _sigla_in_brackets(self, doc: Doc, taken: set[int]) -> list[tuple[Span, Place]]:
+        """'Rovereto (TN)', 'ROVERETO (TN)': a province sigla in brackets after a name."""
+        found = []
+        for k in range(2, len(doc) - 1):
+            tok = doc[k]
+            if (k in taken or len(tok) != 2 or not tok.is_upper or doc[k - 1].text != "("
+                    or doc[k + 1].text != ")" or not doc[k - 2].text[:1].isupper()):
+                continue
+            province = self.gaz.by_sigla.get(tok.text)
+            if province is not None:
+                found.append((doc[k : k + 1], province))
+        return found
 
     def _area(self, doc: Doc, span: Span) -> Place | None:
         area = self.gaz.area_nouns.get(fold(span.text))
@@ -239,6 +289,11 @@ class PlaceFinder:
                 hits.append(PlaceHit(span.start_char, span.end_char, span.text, place,
                                      span.start in org_at))
         hits.extend(self._hyphen_parts(doc, spans, org_at, regions))
+        taken = {i for sp in spans for i in range(sp.start, sp.end)} | set(org_at)
+        hits.extend(PlaceHit(q.start_char, q.end_char, q.text, _quarter(q), False)
+                    for q in _repeated(doc, self._quarter_names(doc, taken), taken))
+        hits.extend(PlaceHit(t.start_char, t.end_char, t.text, province, False)
+                    for t, province in self._sigla_in_brackets(doc, taken))
         hits.extend(PlaceHit(a.start_char, a.end_char, a.text,
                              Place(level="altro", name=a.text, kind="area"), a.start in org_at)
                     for a in areas)
