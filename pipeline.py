@@ -194,8 +194,10 @@ def train_ner(
 @app.command("evaluate-entities")
 def evaluate_entities(
     data: Annotated[Path | None, typer.Option(
-        help="One evaluation set (JSONL); default: the real-text halves, then the own sets.")] = None,
-    errors: Annotated[int, typer.Option(help="List this many errors of the real-text dev half.")] = 0,
+        help="One evaluation set (JSONL); default: the real-text halves, then the own sets."
+    )] = None,
+    errors: Annotated[int, typer.Option(
+        help="List this many errors of the real-text dev half.")] = 0,
 ) -> None:
     """Print precision/recall/F1 per entity type: real-text set first, then the own sets."""
     from nlp.entities import load_extractor

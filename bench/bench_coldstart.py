@@ -50,7 +50,8 @@ def series(name: str, cmd: list[str], cwd: Path, stdin: str, runs: int) -> tuple
         cpus.append(cpu)
     wall_med, cpu_med = statistics.median(walls), statistics.median(cpus)
     runs_text = " ".join(f"{w:.2f}/{c:.2f}" for w, c in zip(walls, cpus, strict=True))
-    print(f"{name:<34} median wall {wall_med:6.2f} s   cpu {cpu_med:6.2f} s   (wall/cpu: {runs_text})")
+    print(f"{name:<34} median wall {wall_med:6.2f} s   cpu {cpu_med:6.2f} s   "
+          f"(wall/cpu: {runs_text})")
     return wall_med, cpu_med
 
 

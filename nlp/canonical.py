@@ -311,6 +311,7 @@ def italian_word_checker(path: Path = COMMON_WORDS_PATH) -> Callable[[str], bool
     built by scripts/build_gazetteer.py (Italian word forms of spacy-lookups-data that wordfreq
     finds in real text): 0.1 s to load, where the full lemma table took 8 s."""
     if not Path(path).is_file():
-        raise FileNotFoundError(f"{path}: common-word list missing (run scripts/build_gazetteer.py)")
+        raise FileNotFoundError(f"{path}: common-word list missing "
+                                "(run scripts/build_gazetteer.py)")
     words = _common_words(Path(path))
     return words.__contains__

@@ -219,7 +219,8 @@ class PlaceFinder:
                     and doc[k + 1].is_title):
                 k += 1
             if k > j and doc[k - 1].lower_ not in connectors and not (
-                    k - j == 1 and self.is_word(doc[j].lower_) and not self.gaz.lookup(doc[j].text)):
+                    k - j == 1 and self.is_word(doc[j].lower_)
+                    and not self.gaz.lookup(doc[j].text)):
                 found.append(doc[j:k])
         return found
 

@@ -147,7 +147,8 @@ def places(extractor, text):
     ("text", "expected"),
     [
         # a line break ends every span: the headline's name does not take the next line
-        ("Accordo con il Comune di Lecco\nIl sindaco ha firmato", [("Comune di Lecco", "pubblico")]),
+        ("Accordo con il Comune di Lecco\nIl sindaco ha firmato",
+         [("Comune di Lecco", "pubblico")]),
         # ALL-CAPS headline words and section labels are not organisations
         ("ABILITARE LA COLLABORAZIONE\nNOTIZIE\nIl bando è aperto.", []),
         # units, programmes and facilities are not organisations

@@ -37,7 +37,8 @@ def test_every_excerpt_parses_and_is_short():
 
 def test_halves_never_share_a_site():
     records = load_records()
-    sites = {split: {r["site"] for r in records if r["split"] == split} for split in ("dev", "test")}
+    sites = {split: {r["site"] for r in records if r["split"] == split}
+             for split in ("dev", "test")}
     assert not sites["dev"] & sites["test"]
     assert len(sites["dev"]) >= 50 and len(sites["test"]) >= 50
     for split in ("dev", "test"):
