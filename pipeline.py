@@ -219,12 +219,14 @@ def train(
         ROOT / "nlp" / "models" / "classifier"
     ),
     db: Annotated[Path | None, typer.Option(help="Add staff reviews from this database.")] = None,
+    realtext: Annotated[bool, typer.Option(
+        help="Add the real-text dev half (nlp/data/realtext) to the training data.")] = True,
 ) -> None:
-    """(Re)train the classifiers from the corpus plus staff reviews."""
+    """(Re)train the classifiers from the corpus plus the real-text dev half and staff reviews."""
     from nlp.classify import format_train
     from nlp.classify import train as do_train
 
-    print(format_train(do_train(corpus, out, db_path=db)))
+    print(format_train(do_train(corpus, out, db_path=db, realtext=realtext)))
 
 
 @app.command("evaluate-classifier")

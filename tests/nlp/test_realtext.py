@@ -69,3 +69,12 @@ def test_bad_records_are_rejected_with_their_line(tmp_path):
     bad.write_text(line + "\n" + line.replace('"url"', '"link"') + "\n", encoding="utf-8")
     with pytest.raises(EvalDataError, match=r"x.jsonl:2"):
         load_records(bad)
+
+
+def test_training_takes_the_dev_half_only():
+    from nlp.classify import with_realtext_dev
+
+    test_ids = {e.id for e in classifier_examples("test")}
+    added = [e for e in with_realtext_dev([]) if e.origin == "realtext"]
+    assert added and {e.id for e in added} == {e.id for e in classifier_examples("dev")}
+    assert not test_ids & {e.id for e in added}
