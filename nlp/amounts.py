@@ -150,9 +150,10 @@ def _parse_number_word(word: str, w: AmountWords) -> int | None:
 
 def tokenize(text: str) -> list[Token]:
     matches = list(_TOKEN.finditer(text))
+    starts = [m.start() for m in matches[1:]] + [len(text)]
     return [Token(m.group(), _fold(m.group()), m.start(), m.end(),
-                  "\n" in text[m.end() : nxt.start()] if nxt is not None else True)
-            for m, nxt in zip(matches, [*matches[1:], None], strict=True)]
+                  k == len(matches) - 1 or "\n" in text[m.end() : starts[k]])
+            for k, m in enumerate(matches)]
 
 
 def _number_at(tokens: list[Token], i: int, w: AmountWords) -> float | None:

@@ -86,3 +86,8 @@ def test_amounts_found_with_value(text, surface, kind, value):
 )
 def test_not_amounts(text):
     assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", "€"])
+def test_no_tokens_no_amounts(text):
+    assert find_amounts(text) == []
