@@ -209,16 +209,22 @@ def train_ner(
 
 @app.command("evaluate-entities")
 def evaluate_entities(
-    data: Annotated[Path, typer.Option(help="Insieme di valutazione (JSONL).")] = (
-        ROOT / "nlp" / "data" / "entities_eval" / "dev.jsonl"
-    ),
+    data: Annotated[Path | None, typer.Option(
+        help="Un solo insieme di valutazione (JSONL); predefinito: le due metà del testo "
+        "reale, poi gli insiemi del progetto.")] = None,
+    errors: Annotated[int, typer.Option(
+        help="Elenca questo numero di errori della metà dev del testo reale.")] = 0,
 ) -> None:
-    """Precisione, richiamo e F1 per tipo di entità sull'insieme di valutazione."""
+    """Precisione, richiamo e F1 per tipo di entità: prima il testo reale, poi gli insiemi del
+    progetto."""
     from nlp.entities import load_extractor
     from nlp.eval_data import load_eval_set
-    from nlp.evaluate_entities import evaluate, format_report
+    from nlp.evaluate_entities import evaluate, evaluate_all, format_report
 
-    print(format_report(evaluate(load_extractor(), load_eval_set(data))))
+    if data is None:
+        print(evaluate_all(load_extractor(), max_errors=errors))
+    else:
+        print(format_report(evaluate(load_extractor(), load_eval_set(data)), errors))
 
 
 @app.command()
@@ -231,12 +237,16 @@ def train(
     ),
     db: Annotated[Path | None, typer.Option(
         help="Aggiunge le revisioni della redazione da questo database.")] = None,
+    realtext: Annotated[bool, typer.Option(
+        help="Aggiunge la metà dev del testo reale (nlp/data/realtext) all'addestramento.")
+    ] = True,
 ) -> None:
-    """Addestra i classificatori sul corpus e sulle revisioni della redazione."""
+    """Addestra i classificatori sul corpus, sulla metà dev del testo reale e sulle revisioni
+    della redazione."""
     from nlp.classify import format_train
     from nlp.classify import train as do_train
 
-    print(format_train(do_train(corpus, out, db_path=db)))
+    print(format_train(do_train(corpus, out, db_path=db, realtext=realtext)))
 
 
 @app.command("evaluate-classifier")

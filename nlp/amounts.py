@@ -37,6 +37,7 @@ class Token:
     low: str
     start: int
     end: int
+    line_end: bool = False  # a line break follows: the next token is on another line
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,7 +149,11 @@ def _parse_number_word(word: str, w: AmountWords) -> int | None:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(), _fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    matches = list(_TOKEN.finditer(text))
+    starts = [m.start() for m in matches[1:]] + [len(text)]
+    return [Token(m.group(), _fold(m.group()), m.start(), m.end(),
+                  k == len(matches) - 1 or "\n" in text[m.end() : starts[k]])
+            for k, m in enumerate(matches)]
 
 
 def _number_at(tokens: list[Token], i: int, w: AmountWords) -> float | None:
@@ -198,8 +203,9 @@ def _add_tail(tokens: list[Token], scan: _Scan, w: AmountWords) -> None:
     tail = _multiplied(tokens, j + 1 if joined else j, w)
     if tail is None or tail.value >= scan.value:
         return
-    if tail.multiplied or (joined and tail.value >= 1000):
-        scan.value += tail.value
+    currency_next = tail.end < len(tokens) and tokens[tail.end].low in w.currency_after
+    if tail.multiplied or (joined and (tail.value >= 1000 or currency_next)):
+        scan.value += tail.value  # '27 mila e 300 euro': the tail is followed by the currency
         scan.end = tail.end
 
 
@@ -236,8 +242,11 @@ def _percent_end(tokens: list[Token], j: int, w: AmountWords) -> int | None:
 def _money_context(tokens: list[Token], start: int, end: int, w: AmountWords) -> bool:
     """A multiplied number without currency is money when money words are near and it does not
     count things ('1,5 milioni di abitanti', '350mila persone')."""
-    nxt = tokens[end].low if end < len(tokens) else ""
-    if nxt in ("di", "d'", "d’") or (nxt.isalpha() and nxt not in _FUNCTION_WORDS):
+    nxt = tokens[end].low if end < len(tokens) and not tokens[end - 1].line_end else ""
+    after = tokens[end + 1].low if end + 1 < len(tokens) else ""
+    if nxt in ("di", "d'", "d’"):
+        return after.startswith(w.money_cue_stems)  # '936 milioni di risorse', not 'di abitanti'
+    if nxt.isalpha() and nxt not in _FUNCTION_WORDS:
         return False
     window = tokens[max(0, start - 10) : start] + tokens[end : end + 4]
     return any(t.low.startswith(w.money_cue_stems) for t in window)

@@ -17,7 +17,7 @@ import hashlib
 import json
 import platform
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -718,10 +718,14 @@ class TrainReport:
 
 
 def train(corpus_dir: Path = CORPUS_DIR, out_dir: Path = MODEL_DIR, *,
-          db_path: Path | None = None, config: ModelConfig | None = None) -> TrainReport:
-    """Train on the corpus (plus staff reviews when `db_path` is given) and save the models."""
+          db_path: Path | None = None, config: ModelConfig | None = None,
+          realtext: bool = False) -> TrainReport:
+    """Train on the corpus (plus staff reviews when `db_path` is given, plus the real-text dev
+    half when `realtext`, as `pipeline.py train` does) and save the models."""
     corpus = load_corpus(corpus_dir)
     examples = reviewed_examples(db_path, corpus) if db_path else list(corpus)
+    if realtext:
+        examples = with_realtext_dev(examples)
     fit = fit_bundle(examples, config)
     data_hash = data_sha256(examples)
     fit.bundle.version = model_version(data_hash, fit.bundle)
@@ -760,24 +764,32 @@ class EvalReport:
     config: dict
 
 
-def cross_validate(examples: Sequence[Example], folds: int,
-                   config: ModelConfig | None = None) -> SetReport:
-    """Outer k-fold: each fold's models (with their own inner CV thresholds) score its test part."""
-    n = len(examples)
+def _kfold_decisions(items: Sequence[Example], folds: int,
+                     training: Callable[[np.ndarray], list[Example]],
+                     config: ModelConfig | None) -> Decisions:
+    """Out-of-fold decisions on `items`: each fold is scored by models fitted on
+    `training(indices of the other folds)`."""
+    n = len(items)
     rel_prob = np.zeros(n)
     relevant = np.zeros(n, dtype=bool)
     prob = {t: np.zeros((n, len(TASK_LABELS[t]))) for t in ("practice_type", "policy_area")}
     chosen = {t: np.zeros((n, len(TASK_LABELS[t])), dtype=bool) for t in prob}
-    y = np.array([e.relevant for e in examples])
+    y = np.array([e.relevant for e in items])
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
     for train_idx, test_idx in splitter.split(np.zeros(n), y):
-        bundle = fit_bundle([examples[i] for i in train_idx], config).bundle
-        test = [examples[i] for i in test_idx]
+        bundle = fit_bundle(training(train_idx), config).bundle
+        test = [items[i] for i in test_idx]
         d, _ = bundle_decisions(bundle, [e.title for e in test], [e.text for e in test])
         rel_prob[test_idx], relevant[test_idx] = d.relevance_prob, d.relevant
         for t in prob:
             prob[t][test_idx], chosen[t][test_idx] = d.prob[t], d.chosen[t]
-    d = Decisions(rel_prob, relevant, prob, chosen)
+    return Decisions(rel_prob, relevant, prob, chosen)
+
+
+def cross_validate(examples: Sequence[Example], folds: int,
+                   config: ModelConfig | None = None) -> SetReport:
+    """Outer k-fold: each fold's models (with their own inner CV thresholds) score its test part."""
+    d = _kfold_decisions(examples, folds, lambda idx: [examples[i] for i in idx], config)
     return score_decisions(f"cross-validated, {folds} folds (training part)", examples, d)
 
 
@@ -807,6 +819,39 @@ def heldout_examples() -> list[Example]:
     return load_corpus(HELDOUT_DIR) if HELDOUT_DIR.is_dir() else []
 
 
+REALTEXT_SETS = {"dev": "real-text dev half (nlp/data/realtext; trained on: 5-fold, each fold "
+                        "scored by models trained without it)",
+                 "test": "real-text test half (nlp/data/realtext; never trained or tuned on)"}
+
+
+REALTEXT_WEIGHT = 2.0  # real pages are what the observatory reads, and there are few of them
+
+
+def realtext_examples(split: str) -> list[Example]:
+    """A half of the real-text set (excerpts of real web pages, split by site)."""
+    from nlp.realtext import REALTEXT_PATH, classifier_examples
+
+    return classifier_examples(split) if REALTEXT_PATH.is_file() else []
+
+
+def _weighted_real(examples: Sequence[Example]) -> list[Example]:
+    return [replace(e, origin="realtext", weight=REALTEXT_WEIGHT) for e in examples]
+
+
+def with_realtext_dev(examples: Sequence[Example]) -> list[Example]:
+    """Training data plus the real-text **dev** half (never the test half)."""
+    return [*examples, *_weighted_real(realtext_examples("dev"))]
+
+
+def realtext_cross_validate(examples: Sequence[Example], real: Sequence[Example], folds: int,
+                            config: ModelConfig | None = None) -> SetReport:
+    """Figures on the real dev half when it is part of the training data: each fold of it is
+    scored by models trained on the corpus plus the other folds."""
+    d = _kfold_decisions(real, folds, lambda idx: [*examples, *_weighted_real(
+        [real[i] for i in idx])], config)
+    return score_decisions(REALTEXT_SETS["dev"], real, d)
+
+
 def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
              config: ModelConfig | None = None,
              extra: dict[str, Sequence[Example]] | None = None) -> EvalReport:
@@ -818,12 +863,17 @@ def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
     if held:
         bundle = fit_bundle(train_part, config).bundle
         sets.append(score_bundle("held-out part (never trained on)", bundle, held))
+    real_dev = realtext_examples("dev")
     if extra is None:
-        extra = {"demo sites (other writing, never trained on)": demo_examples(),
+        extra = {REALTEXT_SETS["test"]: realtext_examples("test"),
+                 "demo sites (other writing, never trained on)": demo_examples(),
                  "independent held-out set (classifier_heldout/)": heldout_examples()}
+        if real_dev:
+            sets.append(realtext_cross_validate(examples, real_dev, folds, config))
     if any(extra.values()):
-        full = fit_bundle(examples, config).bundle
+        full = fit_bundle([*examples, *_weighted_real(real_dev)], config).bundle
         sets += [score_bundle(name, full, exs) for name, exs in extra.items() if exs]
+    sets.sort(key=lambda s: not s.name.startswith("real-text"))  # real text first
     return EvalReport(sets, folds, len(examples), len(train_part), len(held),
                       (config or ModelConfig()).to_dict())
 

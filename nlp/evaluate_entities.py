@@ -70,6 +70,8 @@ class SpanError:
     error: str  # missed | spurious | wrong_type | wrong_value | wrong_norm
     text: str
     detail: str = ""
+    start: int = -1
+    end: int = -1
 
 
 @dataclass
@@ -104,8 +106,10 @@ def _match(gold: Sequence, pred: Sequence) -> tuple[list[tuple], list, list]:
 def _count(report: EntityReport, kind: str, doc_id: str, pairs, missed, spurious) -> None:
     scores = report.spans.setdefault(kind, Scores())
     scores.add(Scores(len(pairs), len(spurious), len(missed)))
-    report.errors.extend(SpanError(doc_id, kind, "missed", g.text) for g in missed)
-    report.errors.extend(SpanError(doc_id, kind, "spurious", p.text) for p in spurious)
+    report.errors.extend(SpanError(doc_id, kind, "missed", g.text, "", g.start, g.end)
+                         for g in missed)
+    report.errors.extend(SpanError(doc_id, kind, "spurious", p.text, "", p.start, p.end)
+                         for p in spurious)
 
 
 def _score_orgs(report: EntityReport, doc: GoldDoc, ents: Entities) -> None:
@@ -228,3 +232,24 @@ def extract_seeds(extractor, seeds_dir: Path = SEEDS_DIR) -> list[SeedSummary]:
             [a.text for a in ents.amounts],
         ))
     return summaries
+
+
+def evaluate_all(extractor, max_errors: int = 0) -> str:
+    """The report on every labelled set, real-text halves first (nlp/data/realtext/), then the
+    project's own dev and held-out sets; the real dev half also gets its errors by class."""
+    from nlp.error_classes import format_tally, tally
+    from nlp.realtext import gold_docs
+
+    parts = []
+    for split in ("dev", "test"):
+        docs = gold_docs(split)
+        report = evaluate(extractor, docs)
+        parts.append(f"== real-text {split} half (nlp/data/realtext, by site)\n"
+                     + format_report(report, max_errors if split == "dev" else 0))
+        if split == "dev":
+            parts.append(format_tally(tally(report, docs)))
+    for split, path in SPLITS.items():
+        if path.is_file():
+            parts.append(f"== own {split} set ({path.name})\n"
+                         + format_report(evaluate(extractor, load_eval_set(path))))
+    return "\n\n".join(parts)

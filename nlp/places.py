@@ -125,6 +125,9 @@ def feminine_forms(adjective: str) -> list[str]:
     return [adjective]
 
 
+SAINT_PREFIX = re.compile(r"(?:Santa|Santo|San)\s+|Sant['’]\s*")
+
+
 @lru_cache(maxsize=4)
 def load_gazetteer(
     gazetteer_dir: Path = GAZETTEER_DIR, patterns_dir: Path = PATTERNS_DIR
@@ -142,6 +145,9 @@ def load_gazetteer(
             _add(gaz, alias, place)
         if place.level == "comune":
             comuni[(place.name, place.sigla or "")] = place
+            saint = SAINT_PREFIX.match(place.name)
+            if saint:  # "S. Marinella", "S. Giovanni in Persiceto"
+                _add(gaz, "S. " + place.name[saint.end():], place)
         if place.level == "provincia" and place.sigla:
             gaz.by_sigla[place.sigla] = place
     _load_aliases(gaz, comuni, Path(patterns_dir))

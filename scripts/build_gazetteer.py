@@ -6,7 +6,15 @@ Inputs (read, never copied):
 - public bodies: IndicePA (`../shared/registries/ipa/ipa-enti.csv`, CC BY 4.0,
   "Fonte: IndicePA / AgID");
 - hand-written data in nlp/patterns/ (regions, province word forms, named areas, aliases);
-- ambiguity: comune names that are also Italian words, from spacy-lookups-data.
+- ambiguity: comune names that are also Italian words, from spacy-lookups-data;
+- common words: Italian word forms of spacy-lookups-data that the PyPI package `wordfreq`
+  (build extra; data CC BY-SA 4.0) finds in real text, written to common_words.txt.gz so that
+  the pipeline need not load the 330k-entry lemma table at start-up;
+- place token sequences: every place surface tokenised once by spaCy (place_tokens.json.gz),
+  so that start-up reads them instead of tokenising ~40,000 strings.
+
+Only the derived files: `--derived-only` rebuilds common_words.txt.gz and place_tokens.json.gz
+from the committed places.tsv (no IndicePA needed).
 
 Run: .venv/bin/python scripts/build_gazetteer.py [--ipa PATH] [--out DIR]
 """
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import re
 import sys
 import unicodedata
@@ -107,6 +116,42 @@ def word_checker() -> Callable[[str], bool]:
     table = load_lookups("it", ["lemma_lookup"]).get_table("lemma_lookup")
     lemmas = {str(value).lower() for value in table.values() if isinstance(value, str)}
     return lambda word: word in table or word in lemmas
+
+
+COMMON_WORDS_FILE = "common_words.txt.gz"
+
+
+def common_words(is_word: Callable[[str], bool], top: int = 500_000) -> list[str]:
+    """Alphabetic Italian word forms (lemma table) among wordfreq's `top` most frequent Italian
+    words: the "is this capitalised token an ordinary word?" list shipped with the gazetteer."""
+    from wordfreq import top_n_list
+
+    return sorted({w for w in top_n_list("it", top) if w.isalpha() and is_word(w)})
+
+
+def write_common_words(path: Path, words: list[str]) -> None:
+    """One word per line, gzip with a fixed timestamp so rebuilding gives the same bytes."""
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+        handle.write(("\n".join(words) + "\n").encode("utf-8"))
+
+
+def write_place_tokens_for(out_dir: Path) -> int:
+    """Tokenise every place surface once, here, so that start-up only reads the sequences."""
+    import spacy
+
+    from nlp.components.places import (
+        PLACE_TOKENS_FILE,
+        place_fingerprint,
+        tokenised_places,
+        write_place_tokens,
+    )
+    from nlp.places import load_gazetteer
+
+    gaz = load_gazetteer(out_dir, PATTERNS)
+    sequences = tokenised_places(spacy.blank("it"), gaz)
+    write_place_tokens(out_dir / PLACE_TOKENS_FILE, place_fingerprint(out_dir, PATTERNS),
+                       sequences)
+    return len(sequences)
 
 
 def official_names(csv_path: Path) -> dict[str, tuple[str, list[str]]]:
@@ -338,6 +383,8 @@ def build(ipa_path: Path, out_dir: Path) -> dict[str, int]:
     places += frazione_rows(admin1, known, is_word)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tsv(out_dir / "places.tsv", places, PLACE_FIELDS)
+    write_common_words(out_dir / COMMON_WORDS_FILE, common_words(is_word))
+    write_place_tokens_for(out_dir)
     bodies = public_body_rows(ipa_path)
     write_tsv(out_dir / "public_bodies.tsv", bodies, ["name", "acronym", "category", "type"])
     with_coords = sum(1 for row in comuni if row["lat"])
@@ -349,7 +396,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ipa", type=Path, default=DEFAULT_IPA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--derived-only", action="store_true",
+                        help="only common_words.txt.gz and place_tokens.json.gz")
     args = parser.parse_args()
+    if args.derived_only:
+        words = common_words(word_checker())
+        write_common_words(args.out / COMMON_WORDS_FILE, words)
+        print(f"common words: {len(words)}\nplace token sequences: "
+              f"{write_place_tokens_for(args.out)}")
+        return
     for key, value in build(args.ipa, args.out).items():
         print(f"{key}: {value}")
 

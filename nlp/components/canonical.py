@@ -24,6 +24,7 @@ from nlp.canonical import (
     org_type,
     slug,
 )
+from nlp.components.breaks import cut_at_break
 from nlp.components.orgs import ALIAS_PREFIX, ORGS_KEY
 from nlp.components.places import PlaceHit
 from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, load_gazetteer
@@ -58,8 +59,8 @@ def model_org_ok(
         return False
     if folded in stoplist["surfaces"] or gaz.lookup(text):
         return False
-    if len(span) == 1 and not text.isupper() and is_word(text.lower()):
-        return False
+    if len(span) == 1 and is_word(text.lower()) and (not text.isupper() or len(text) > 4):
+        return False  # "Potranno"; a headline word in capitals ("COLLABORAZIONE")
     if len(span) > 1 and text.isupper() and all(is_word(t.lower_) for t in span if t.is_alpha):
         return False  # an upper-case headline: "DETERMINAZIONE DIRIGENZIALE"
     if any(t.is_lower and t.is_alpha and t.lower_ not in LINK_WORDS for t in span):
@@ -142,15 +143,39 @@ class Canonicaliser:
         for ent in doc.ents:
             if ent.label_ != "ORG" or not rule_tokens.isdisjoint(range(ent.start, ent.end)):
                 continue
+            ent = cut_at_break(ent)
+            if ent is None:
+                continue
             ent = strip_article(ent)
             if model_org_ok(ent, self.gaz, self.stoplist, self.is_word):
                 kept.append(Span(doc, ent.start, ent.end, label=org_type(ent.text, self.lex)))
         return kept
 
+    def _unit_or_programme(self, span: Span) -> bool:
+        """A unit, programme, facility or fund, also when the next word completes it
+        ("Polizia" + "Municipale"); known names are kept."""
+        if span.id_ and not span.id_.startswith(ALIAS_PREFIX) and len(span) > 1:
+            return False
+        longer = span.doc[span.start : min(len(span.doc), span.end + 1)]
+        return self.lex.is_not_org(span.text) or (
+            longer.end > span.end and self.lex.is_not_org(longer.text))
+
+    def _rule_orgs(self, doc: Doc) -> list[Span]:
+        kept = []
+        for span in doc.spans.get(ORGS_KEY, []):
+            cut = cut_at_break(span)
+            if cut is None:
+                continue
+            if (cut.start, cut.end) != (span.start, span.end):
+                span = Span(doc, cut.start, cut.end, label=span.label_, span_id=span.id_)
+            kept.append(span)
+        return kept
+
     def __call__(self, doc: Doc) -> Doc:
-        rule_orgs = list(doc.spans.get(ORGS_KEY, []))
+        rule_orgs = self._rule_orgs(doc)
         rule_tokens = {i for s in rule_orgs for i in range(s.start, s.end)}
-        spans = sorted(rule_orgs + self._model_orgs(doc, rule_tokens), key=lambda s: s.start)
+        spans = sorted((s for s in rule_orgs + self._model_orgs(doc, rule_tokens)
+                        if not self._unit_or_programme(s)), key=lambda s: s.start)
         orgs = link_aliases(spans, [_org_mention(s, self.lex, self.gaz) for s in spans])
         org_ranges = [(o.start, o.end) for o in orgs]
         places = []

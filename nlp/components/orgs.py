@@ -69,7 +69,12 @@ def public_body_acronyms(gazetteer_dir: Path) -> list[tuple[str, str, str]]:
     if not path.is_file():
         return []
     rows = read_tsv(path, ["name", "acronym", "category", "type"])
-    return [(r["acronym"], r["name"], r["type"]) for r in rows if r["acronym"]]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["acronym"]] = counts.get(r["acronym"], 0) + 1
+    # an acronym shared by several bodies is a category ("IPAB", "ASP"), not a name
+    return [(r["acronym"], r["name"], r["type"]) for r in rows
+            if r["acronym"] and counts[r["acronym"]] == 1]
 
 
 def is_acronym(tok: Token) -> bool:
@@ -78,7 +83,7 @@ def is_acronym(tok: Token) -> bool:
     return 2 <= len(text) <= 8 and text.isalpha() and text.isupper()
 
 
-LOCATIVE = {"a", "ad", "in", "da", "tra", "fra"}
+LOCATIVE = {"a", "ad", "in", "da", "tra", "fra", "con"}
 
 
 @dataclass
@@ -207,6 +212,8 @@ class Scanner:
         while k < len(doc) and k < j + 6 and doc[k].lower_ in self.words("descriptors"):
             k += 1
         for start in range(k, j - 1, -1):
+            if start < len(doc) and doc[start].is_digit and self.date_at(start):
+                return None  # "Avviso di Ambito del 16 giugno": a date, not a name
             if start < len(doc) and (self.is_name(start, first=True) or self.quoted_end(start)
                                      or doc[start].is_digit and len(doc[start]) <= 3):
                 if start > j and doc[start - 1].lower_ in ("e", "ed"):
@@ -214,6 +221,10 @@ class Scanner:
                 end = self.name_end(start, set(self.words("connectors")))
                 return end if end > start else None
         return None
+
+    def date_at(self, k: int) -> bool:
+        """A day number followed by a month name ('16 giugno')."""
+        return k + 1 < len(self.doc) and self.doc[k + 1].lower_ in self.words("months")
 
     def place_tail(self, j: int) -> int | None:
         """'di Reggio nell'Emilia', 'Lombardia', 'autonoma di Trento' after a place head."""
@@ -254,6 +265,8 @@ class Scanner:
 
 
 LOWER_CASE_HEAD_TYPES = ("terzo_settore", "fondazione")  # "consorzio Consolida"
+LOWER_CASE_COMPANY_HEADS = frozenset({"società", "ditta"})  # "la società Vivenda"
+ARTICLE = frozenset({"il", "l'", "l’"})
 
 
 def _head_ok(doc: Doc, i: int, head: Head, lex: OrgLexicon) -> bool:
@@ -263,7 +276,12 @@ def _head_ok(doc: Doc, i: int, head: Head, lex: OrgLexicon) -> bool:
     first = doc[i].text
     if head.kind == "acronym":
         return first.isupper() or first.istitle()
-    if first[:1].isupper() or " ".join(head.words) in lex.words["lower_case_heads"]:
+    words = " ".join(head.words)
+    if first[:1].isupper() or words in lex.words["lower_case_heads"]:
+        return True
+    if words in lex.words["article_lower_case_heads"] and i > 0 and doc[i - 1].lower_ in ARTICLE:
+        return True  # "il comune di Como ha pubblicato": the body ("nel comune di X": a place)
+    if head.kind == "name" and words in LOWER_CASE_COMPANY_HEADS:
         return True
     return head.kind == "name" and head.type in LOWER_CASE_HEAD_TYPES
 
@@ -288,18 +306,31 @@ def shape_spans(scan: Scanner) -> list[Span]:
             continue
         head, n_tokens = match
         j = i + n_tokens
-        scan.located = head.kind == "name" and head.type == "terzo_settore"
+        scan.located = head.kind == "name" and head.type in ("terzo_settore", "impresa")
         if head.kind == "place":
             end = scan.place_tail(j)
         elif head.kind == "acronym":
             end = scan.acronym_tail(j)
         else:
             end = scan.tail_name(j)
-        if end is None or end <= j:
+        end = bracketed_acronym_tail(scan, j if end is None or end <= j else end)
+        if end <= j:
             continue
         spans.append(Span(doc, i, end, label=head.type))
         done = end
     return spans
+
+
+def bracketed_acronym_tail(scan: Scanner, end: int) -> int:
+    """'Azienda Sanitaria Provinciale (ASP) di Catania': a name interrupted by its acronym in
+    brackets goes on with 'di <place>' after them."""
+    doc = scan.doc
+    if end + 4 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")" and is_acronym(
+            doc[end + 1]) and doc[end + 3].lower_ in scan.words("genitive_connectors"):
+        n = scan.place_len(end + 4)
+        if n:
+            return end + 4 + n
+    return end
 
 
 def _legal_form_at(scan: Scanner, i: int) -> tuple[int, str] | None:
@@ -366,16 +397,22 @@ def extend_known(scan: Scanner, span: Span) -> Span:
     return Span(scan.doc, span.start, end, label=span.label_)
 
 
-def defined_acronyms(doc: Doc, orgs: list[Span]) -> list[Span]:
+def defined_acronyms(doc: Doc, orgs: list[Span], not_acronyms: frozenset[str] = frozenset()
+                     ) -> list[Span]:
     """'Azienda Sanitaria Regionale del Molise (ASREM)' and later bare 'ASREM' or 'ASP' (for an
     'ASP Cosenza' of the same text): spans whose id points at the organisation they stand for."""
     taken = {i for s in orgs for i in range(s.start, s.end)}
     targets: dict[str, Span] = {}
     for org in orgs:
         end = org.end
+        brackets = [k for k in range(org.start, end) if doc[k].text == "(" and k + 2 < end
+                    and doc[k + 2].text == ")"]  # "Azienda Sanitaria Provinciale (ASP) di ..."
         if end + 2 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")":
-            if is_acronym(doc[end + 1]) or doc[end + 1].text.isupper():
-                targets.setdefault(doc[end + 1].text, org)
+            brackets.append(end)
+        for k in brackets:
+            acronym = doc[k + 1].text
+            if (is_acronym(doc[k + 1]) or acronym.isupper()) and acronym not in not_acronyms:
+                targets.setdefault(acronym, org)  # a province sigla ("Rovereto (TN)") is not
         first = org[0].text
         if is_acronym(org[0]) and len(org) > 1:
             targets.setdefault(first, org)
@@ -414,14 +451,22 @@ class OrgRules:
         self.lex = load_org_lexicon(Path(patterns_dir), Path(gazetteer_dir))
         self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
         self.variants = frozenset(self.lex.known_variants)
+        self.siglas = frozenset(self.gaz.by_sigla)
 
     def _known(self, scan: Scanner) -> list[Span]:
         """Known-name matches; case-insensitive ones must start with a capital letter."""
         spans = []
         for span in scan.doc.spans.get(KNOWN_KEY, []):
-            if span.text[:1].isupper() or span.text in self.variants:
+            if span.text[:1].isupper() or span.text in self.variants or (
+                    len(span) > 1 and self._lower_case_head(span.text)):
                 spans.append(extend_known(scan, span))
         return spans
+
+    def _lower_case_head(self, text: str) -> bool:
+        """'ministero del Lavoro e delle Politiche sociali': a known name written in lower case
+        after a head that names a body even in lower case."""
+        folded = fold(text)
+        return any(folded.startswith(h + " ") for h in self.lex.words["lower_case_heads"])
 
     def __call__(self, doc: Doc) -> Doc:
         scan = Scanner(doc, self.lex, self.gaz)
@@ -430,7 +475,8 @@ class OrgRules:
         known_tokens = {i for s in known for i in range(s.start, s.end)}
         orgs = merge_spans(known, shape_spans(scan), acronym_place_spans(scan, known_tokens),
                            legal_form_spans(scan))
-        doc.spans[ORGS_KEY] = sorted(orgs + defined_acronyms(doc, orgs), key=lambda s: s.start)
+        doc.spans[ORGS_KEY] = sorted(orgs + defined_acronyms(doc, orgs, self.siglas),
+                                     key=lambda s: s.start)
         return doc
 
 

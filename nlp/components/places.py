@@ -10,16 +10,21 @@ masculine article ("il Lecco") is a sports club: it is added to the organisation
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import spacy
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from nlp.canonical import italian_word_checker
+from nlp.components.breaks import cut_at_break
 from nlp.components.orgs import KNOWN_PREFIX, ORGS_KEY
 from nlp.places import (
     GAZETTEER_DIR,
@@ -99,23 +104,138 @@ def _club_name(candidates: list[Place]) -> bool:
     )
 
 
+def _repeated(doc: Doc, names: list[Span], taken: set[int]) -> list[Span]:
+    """A quarter named once after a cue is a place wherever the article repeats its name."""
+    found = {(n.start, n.end): n for n in names}
+    for name in names:
+        for m in re.finditer(rf"(?<!\w){re.escape(name.text)}(?!\w)", doc.text):
+            span = doc.char_span(m.start(), m.end())
+            if span is not None and taken.isdisjoint(range(span.start, span.end)):
+                found.setdefault((span.start, span.end), span)
+    return sorted(found.values(), key=lambda s: s.start)
+
+
+PLACE_TOKENS_FILE = "place_tokens.json.gz"  # built by scripts/build_gazetteer.py
+PLACE_TOKENS_REVISION = "1"  # bump when the surfaces below change
+
+
+def place_surfaces(gaz: Gazetteer) -> list[str]:
+    """Every written form of every place name. spaCy splits "emilia-romagna" but not
+    "Emilia-Romagna": the forms come in three cases (and with the typographic apostrophe) so
+    that every tokenisation of a name is a pattern."""
+    written = {v for s in gaz.surfaces for w in {s, s.replace("'", "’")}
+               for v in (w, w.lower(), w.upper())}
+    return sorted({*gaz.by_surface, *gaz.area_nouns, *written})
+
+
+def place_fingerprint(gazetteer_dir: Path, patterns_dir: Path) -> str:
+    """Hash of what the place token sequences are made from: data files, spaCy version."""
+    digest = hashlib.sha256(f"{PLACE_TOKENS_REVISION}|{spacy.about.__version__}".encode())
+    for path in (gazetteer_dir / "places.tsv", *(patterns_dir / n for n in (
+            "place_aliases.tsv", "province_forms.tsv"))):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def tokenised_places(nlp: Language, gaz: Gazetteer) -> list[tuple[str, ...]]:
+    """The distinct lower-case token sequences of the place surfaces (slow: tokenises ~40k
+    strings; the build script stores the result so that start-up only reads it)."""
+    return sorted({tuple(t.lower_ for t in doc) for doc in nlp.tokenizer.pipe(place_surfaces(gaz))
+                   if len(doc)})
+
+
+def write_place_tokens(path: Path, fingerprint: str, sequences: list[tuple[str, ...]]) -> None:
+    payload = json.dumps({"fingerprint": fingerprint, "sequences": sequences}, ensure_ascii=False)
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+        handle.write(payload.encode("utf-8"))
+
+
+def load_place_tokens(nlp: Language, gaz: Gazetteer, gazetteer_dir: Path,
+                      patterns_dir: Path) -> list[tuple[str, ...]]:
+    """The precompiled sequences when they match the data, else tokenise now (and say so)."""
+    path = gazetteer_dir / PLACE_TOKENS_FILE
+    fingerprint = place_fingerprint(gazetteer_dir, patterns_dir)
+    if path.is_file():
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("fingerprint") == fingerprint:
+            return [tuple(seq) for seq in data["sequences"]]
+    warnings.warn(f"{path} is missing or stale: tokenising the place names at start-up "
+                  "(slow); rebuild it with scripts/build_gazetteer.py", stacklevel=2)
+    return tokenised_places(nlp, gaz)
+
+
+class SequenceMatcher:
+    """Exact matches of lower-case token sequences (what a PhraseMatcher on LOWER does),
+    built from plain tuples in a few milliseconds instead of 40k pattern Docs."""
+
+    def __init__(self, sequences: list[tuple[str, ...]]):
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for seq in sequences:
+            self.by_first.setdefault(seq[0], []).append(seq)
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int]]:
+        lowers = [t.lower_ for t in doc]
+        found = []
+        for i, low in enumerate(lowers):
+            for seq in self.by_first.get(low, ()):
+                n = len(seq)
+                if n == 1 or tuple(lowers[i : i + n]) == seq:
+                    found.append((i, i + n))
+        return found
+
+
 class PlaceFinder:
     def __init__(self, nlp: Language, patterns_dir: str, gazetteer_dir: str):
         self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
-        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        # spaCy splits "emilia-romagna" but not "Emilia-Romagna": add the written forms in the
-        # three cases so every tokenisation of a name is a pattern.
-        written = {v for s in self.gaz.surfaces for v in (s, s.lower(), s.upper())}
-        surfaces = sorted({*self.gaz.by_surface, *self.gaz.area_nouns, *written})
-        self.matcher.add("PLACE", list(nlp.tokenizer.pipe(surfaces)))
+        self.matcher = SequenceMatcher(load_place_tokens(nlp, self.gaz, Path(gazetteer_dir),
+                                                         Path(patterns_dir)))
         self.area_articles = set(self.gaz.context["area_articles"])
         self.is_word = italian_word_checker()
         self.prefix_hashes = {nlp.vocab.strings.add(w) for w in self.gaz.context["area_prefixes"]}
 
     def _candidates(self, doc: Doc, ents: list[Span]) -> list[Span]:
-        spans = [doc[s:e] for _, s, e in self.matcher(doc) if doc[s].text[:1].isupper()]
-        model_locs = [e for e in ents if e.label_ == "LOC" and self.gaz.lookup(e.text)]
+        spans = [doc[s:e] for s, e in self.matcher(doc) if doc[s].text[:1].isupper()]
+        model_locs = [cut for e in ents if e.label_ == "LOC"
+                      for cut in [cut_at_break(e)] if cut is not None and self.gaz.lookup(cut.text)]
         return filter_spans(spans + model_locs)
+
+    def _quarter_names(self, doc: Doc, taken: set[int]) -> list[Span]:
+        """'nel quartiere Tor Marancia', 'in zona Cinecittà', 'località Ca' Orezzi': a
+        capitalised name after a quarter cue is a quarter or frazione even when the gazetteer
+        does not know it. The name stops at a line break, a lower-case word or punctuation."""
+        cues = {doc.vocab.strings.add(w) for w in self.gaz.context["quarter_name_cues"]}
+        connectors = {"di", "del", "della", "dei", "de'"}
+        found = []
+        for i, h in enumerate(doc.to_array("LOWER").tolist()):
+            j = i + 1
+            if h not in cues or j >= len(doc):
+                continue
+            j += doc[j].lower_ == "di"
+            k = j
+            while k < len(doc) and k - j < 4 and k not in taken and (
+                    doc[k].is_title or doc[k].is_upper and len(doc[k]) > 2
+                    or k > j and doc[k].lower_ in connectors and k + 1 < len(doc)
+                    and doc[k + 1].is_title):
+                k += 1
+            if k > j and doc[k - 1].lower_ not in connectors and not (
+                    k - j == 1 and self.is_word(doc[j].lower_)
+                    and not self.gaz.lookup(doc[j].text)):
+                found.append(doc[j:k])
+        return found
+
+    def _sigla_in_brackets(self, doc: Doc, taken: set[int]) -> list[tuple[Span, Place]]:
+        """'Rovereto (TN)', 'ROVERETO (TN)': a province sigla in brackets after a name."""
+        found = []
+        for k in range(2, len(doc) - 1):
+            tok = doc[k]
+            if (k in taken or len(tok) != 2 or not tok.is_upper or doc[k - 1].text != "("
+                    or doc[k + 1].text != ")" or not doc[k - 2].text[:1].isupper()):
+                continue
+            province = self.gaz.by_sigla.get(tok.text)
+            if province is not None:
+                found.append((doc[k : k + 1], province))
+        return found
 
     def _area(self, doc: Doc, span: Span) -> Place | None:
         area = self.gaz.area_nouns.get(fold(span.text))
@@ -239,6 +359,11 @@ class PlaceFinder:
                 hits.append(PlaceHit(span.start_char, span.end_char, span.text, place,
                                      span.start in org_at))
         hits.extend(self._hyphen_parts(doc, spans, org_at, regions))
+        taken = {i for sp in spans for i in range(sp.start, sp.end)} | set(org_at)
+        hits.extend(PlaceHit(q.start_char, q.end_char, q.text, _quarter(q), False)
+                    for q in _repeated(doc, self._quarter_names(doc, taken), taken))
+        hits.extend(PlaceHit(t.start_char, t.end_char, t.text, province, False)
+                    for t, province in self._sigla_in_brackets(doc, taken))
         hits.extend(PlaceHit(a.start_char, a.end_char, a.text,
                              Place(level="altro", name=a.text, kind="area"), a.start in org_at)
                     for a in areas)

@@ -56,6 +56,11 @@ def test_digits(text, value):
         ("un milione e duecentomila euro", "un milione e duecentomila euro", "money", 1.2e6),
         ("ha ripartito 250 milioni per le case", "250 milioni", "money", 2.5e8),
         ("un contributo di 5.000 per progetto", "5.000", "money", 5000),
+        ("una somma di 27 mila e 300 euro", "27 mila e 300 euro", "money", 27300),
+        ("Scuole, 936 milioni di risorse Pnrr", "936 milioni", "money", 9.36e8),
+        ("circa 936 mln di risorse", "936 mln", "money", 9.36e8),
+        ("nuovo bando da 5,7 milioni\nIl Comune ha avviato la gara", "5,7 milioni", "money",
+         5.7e6),
     ],
 )
 def test_amounts_found_with_value(text, surface, kind, value):
@@ -80,4 +85,9 @@ def test_amounts_found_with_value(text, surface, kind, value):
     ],
 )
 def test_not_amounts(text):
+    assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", "€"])
+def test_no_tokens_no_amounts(text):
     assert find_amounts(text) == []

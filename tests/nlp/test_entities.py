@@ -137,3 +137,57 @@ def test_missing_model_falls_back_to_rules(tmp_path):
 )
 def test_a_location_after_the_name_is_not_part_of_it(extractor, text, expected):
     assert [name for name, _type in orgs(extractor, text)] == expected
+
+
+def places(extractor, text):
+    return [(p.text, p.level, p.name) for p in extractor.extract(text).places]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a line break ends every span: the headline's name does not take the next line
+        ("Accordo con il Comune di Lecco\nIl sindaco ha firmato",
+         [("Comune di Lecco", "pubblico")]),
+        # ALL-CAPS headline words and section labels are not organisations
+        ("ABILITARE LA COLLABORAZIONE\nNOTIZIE\nIl bando è aperto.", []),
+        # units, programmes and facilities are not organisations
+        ("Gli agenti della Squadra Mobile hanno fermato l'uomo.", []),
+        ("La Polizia Municipale è intervenuta.", []),
+        ("Firmati 93 Budget di Salute per il triennio.", []),
+        # national bodies and ministries, also in lower case after a head
+        ("Sul posto i Vigili del Fuoco e la Protezione Civile.",
+         [("Vigili del Fuoco", "pubblico"), ("Protezione Civile", "pubblico")]),
+        ("con i fondi del ministero del Lavoro e delle Politiche sociali",
+         [("ministero del Lavoro e delle Politiche sociali", "pubblico")]),
+        ("Il comune di Como ha pubblicato l'avviso.", [("comune di Como", "pubblico")]),
+        # an acronym shared by many public bodies is a category
+        ("la scelta di una IPAB di affidare la RSA", []),
+        ("L'Azienda Sanitaria Provinciale (ASP) di Catania ha firmato. L'ASP ha stanziato",
+         [("Azienda Sanitaria Provinciale (ASP) di Catania", "pubblico"), ("ASP", "pubblico")]),
+    ],
+)
+def test_real_text_organisation_classes(extractor, text, expected):
+    assert orgs(extractor, text) == expected
+
+
+def test_province_sigla_in_brackets_is_a_place(extractor):
+    text = "COMUNE DI ROVERETO (TN) * PARTECIPAZIONE ATTIVA"
+    assert orgs(extractor, text) == [("COMUNE DI ROVERETO", "pubblico")]
+    assert ("TN", "provincia", "Trento") in places(extractor, text)
+
+
+def test_quarters_after_a_cue_and_their_repetitions_are_places(extractor):
+    text = ("Furti nel quartiere di Tor Marancia, a Roma.\n"
+            "Sventati i tentativi a Tor Marancia e in zona Cinecittà.")
+    found = places(extractor, text)
+    assert [p for p in found if p[0] == "Tor Marancia"] == [("Tor Marancia", "altro",
+                                                             "Tor Marancia")] * 2
+    assert ("Cinecittà", "altro", "Cinecittà") in found
+    assert ("Roma", "comune", "Roma") in found
+
+
+def test_abbreviated_saints_and_typographic_apostrophes_match_comuni(extractor):
+    found = places(extractor, "S. MARINELLA – Il Comune di Palazzolo sull’Oglio.")
+    assert ("S. MARINELLA", "comune", "Santa Marinella") in found
+    assert ("Palazzolo sull’Oglio", "comune", "Palazzolo sull'Oglio") in found

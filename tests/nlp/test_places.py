@@ -103,3 +103,33 @@ def test_place_inside_organisation_is_flagged(extractor):
         ("Bagnacavallo", "comune", True)
     ]
     assert ents.places[0].istat and ents.places[0].regione == "Emilia-Romagna"
+
+
+def test_shipped_place_tokens_match_the_gazetteer():
+    """place_tokens.json.gz is what scripts/build_gazetteer.py --derived-only writes from the
+    committed data: a stale file would make every start-up tokenise 40k names again."""
+    import gzip
+    import json
+
+    from nlp.components.places import PLACE_TOKENS_FILE, place_fingerprint
+    from nlp.places import GAZETTEER_DIR, PATTERNS_DIR
+
+    with gzip.open(GAZETTEER_DIR / PLACE_TOKENS_FILE, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
+    assert data["fingerprint"] == place_fingerprint(GAZETTEER_DIR, PATTERNS_DIR)
+    assert len(data["sequences"]) > 10_000
+
+
+def test_sequence_matcher_finds_every_tokenisation_like_a_phrase_matcher():
+    import spacy
+    from spacy.matcher import PhraseMatcher
+
+    from nlp.components.places import SequenceMatcher
+
+    nlp = spacy.blank("it")
+    names = ["Reggio nell'Emilia", "Emilia-Romagna", "emilia-romagna", "Bra", "San Giovanni"]
+    phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
+    phrase.add("P", list(nlp.tokenizer.pipe(names)))
+    ours = SequenceMatcher(sorted({tuple(t.lower_ for t in d) for d in nlp.tokenizer.pipe(names)}))
+    doc = nlp("A BRA e a Reggio nell'Emilia, in Emilia-Romagna e a san giovanni.")
+    assert sorted(ours(doc)) == sorted((s, e) for _, s, e in phrase(doc))
