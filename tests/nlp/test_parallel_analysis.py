@@ -1,0 +1,124 @@
+"""`analyze --workers N`: a pool of real analysis processes (real models) and one writer to a
+real SQLite file. Same stored analysis whatever the number of workers; a re-run after a partial
+run analyses only the rest; a worker killed mid-run never leaves an article marked analysed
+without results."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from nlp.stage import analyze_db
+from tests.reliability.dbdata import build_news_db, stored_analysis
+
+N_ARTICLES = 24
+
+def analysed_ids(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute(
+            "SELECT id FROM articles WHERE analysed_at IS NOT NULL")}
+    finally:
+        conn.close()
+
+
+def ids_with_labels(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT DISTINCT article_id FROM labels")}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def one_worker_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("one") / "obs.db"
+    build_news_db(path, N_ARTICLES)
+    report = analyze_db(path, workers=1)
+    assert report.analysed == N_ARTICLES and not report.failed
+    return path
+
+
+def test_two_workers_store_exactly_what_one_worker_stores(one_worker_db, tmp_path):
+    path = tmp_path / "obs.db"
+    build_news_db(path, N_ARTICLES)
+    report = analyze_db(path, workers=2)
+    assert report.analysed == N_ARTICLES and not report.failed
+    expected, got = stored_analysis(one_worker_db), stored_analysis(path)
+    assert expected["mentions"] and expected["amounts"] and expected["article_places"]
+    for table in expected:
+        assert got[table] == expected[table], table
+
+
+def test_a_rerun_after_a_partial_run_analyses_only_the_rest(one_worker_db, tmp_path):
+    path = tmp_path / "obs.db"
+    build_news_db(path, N_ARTICLES)
+    stop_after = 9
+
+    class Stop(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        if done == stop_after:
+            raise Stop  # the run ends here, as a killed one would
+
+    with pytest.raises(Stop):
+        analyze_db(path, workers=2, progress=progress)
+    first = analysed_ids(path)
+    assert len(first) == stop_after
+    report = analyze_db(path, workers=2)
+    assert report.analysed == N_ARTICLES - stop_after and not report.failed
+    assert analysed_ids(path) == ids_with_labels(path) and len(analysed_ids(path)) == N_ARTICLES
+    assert stored_analysis(path) == stored_analysis(one_worker_db)
+
+
+def _pool_workers() -> list[int]:
+    """Processes forked by this test process's forkserver (the analysis workers)."""
+    me = os.getpid()
+    children = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    out = []
+    for pid in children:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid != me and _parent_of(ppid) == me:
+            out.append(pid)
+    return out
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def test_a_worker_killed_mid_run_loses_nothing_and_a_rerun_completes(one_worker_db, tmp_path):
+    path = tmp_path / "obs.db"
+    build_news_db(path, N_ARTICLES)
+    killed: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if done == 3 and not killed:  # the pool is busy with the next chunks: kill a worker
+            workers = _pool_workers()
+            assert workers, "no analysis worker found"
+            os.kill(workers[0], signal.SIGKILL)
+            killed.append(workers[0])
+            time.sleep(0.5)
+
+    report = analyze_db(path, workers=2, progress=progress)
+    assert killed
+    assert report.analysed + len(report.failed) == N_ARTICLES
+    done = analysed_ids(path)
+    assert done == ids_with_labels(path)  # never marked analysed without results
+    assert not done & set(report.failed)
+    rerun = analyze_db(path, workers=2)
+    assert rerun.analysed == len(report.failed) and not rerun.failed
+    assert stored_analysis(path) == stored_analysis(one_worker_db)
