@@ -17,7 +17,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,17 +41,16 @@ class Outcome:
     error: str | None = None
 
 
-def _watch_forkserver(forkserver: int) -> None:
-    """End this worker when its forkserver is gone: the forkserver ends with the process that
-    uses the pool, so a caller killed on a timeout leaves no worker behind."""
-    while os.getppid() == forkserver:
-        time.sleep(1.0)
+def _watch_caller() -> None:
+    """End this worker when the process that uses the pool is gone (killed on a time-out):
+    the forkserver cannot end first, since every worker holds its liveness pipe open."""
+    multiprocessing.parent_process().join()
     os._exit(1)
 
 
 def _init_worker() -> None:
     global _analyzer, _setup_error
-    threading.Thread(target=_watch_forkserver, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_watch_caller, daemon=True).start()
     from nlp import pool_models  # loaded in the forkserver already: no time spent here
 
     _analyzer, _setup_error = pool_models.analyzer, pool_models.error

@@ -122,3 +122,54 @@ def test_a_worker_killed_mid_run_loses_nothing_and_a_rerun_completes(one_worker_
     rerun = analyze_db(path, workers=2)
     assert rerun.analysed == len(report.failed) and not rerun.failed
     assert stored_analysis(path) == stored_analysis(one_worker_db)
+
+
+def _descendants(root: int) -> set[int]:
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (ppid := _parent_of(int(name))) is not None:
+            parents[int(name)] = ppid
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def test_killing_the_analysis_process_ends_its_workers(tmp_path):
+    """What a scheduled run's time-out does (SIGKILL of `python -m nlp.stage`): no worker of
+    its pool is left behind holding the models."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "obs.db"
+    build_news_db(path, 200)
+    stage = subprocess.Popen([sys.executable, "-m", "nlp.stage", "--db", str(path),
+                              "--workers", "2"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[2])
+    try:
+        # the forkserver and its two workers: the analysis is under way
+        assert _wait_for(lambda: len(_descendants(stage.pid)) >= 3, 240)
+        pool = _descendants(stage.pid)
+    finally:
+        stage.kill()
+        stage.wait()
+    assert _wait_for(lambda: not any(_alive(pid) for pid in pool), 30), \
+        [pid for pid in pool if _alive(pid)]
