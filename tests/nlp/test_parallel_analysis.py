@@ -173,3 +173,29 @@ def test_killing_the_analysis_process_ends_its_workers(tmp_path):
         stage.wait()
     assert _wait_for(lambda: not any(_alive(pid) for pid in pool), 30), \
         [pid for pid in pool if _alive(pid)]
+
+
+def test_an_article_in_two_broken_pools_is_reported_failed_in_its_place():
+    """The book-keeping after a break, on real futures: lost work counts a break, finished work
+    does not, order is kept, and a chunk past MAX_BREAKS is not sent again."""
+    from collections import deque
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from nlp.pool import LOST, MAX_BREAKS, _requeue, _submit, _take_chunk
+
+    arts = [{"id": f"a{i}", "title": "", "text": ""} for i in range(5)]
+    lost, finished = Future(), Future()
+    lost.set_exception(BrokenProcessPool("worker killed"))
+    finished.set_result([])
+    in_flight = deque([([(arts[0], MAX_BREAKS - 1), (arts[1], 0)], lost),
+                       ([(arts[2], 0)], finished)])
+    again = _requeue(in_flight, deque([(arts[3], 0), (arts[4], 0)]))
+    assert [(a["id"], b) for a, b in again] == [("a0", MAX_BREAKS), ("a1", 1), ("a2", 0),
+                                                ("a3", 0), ("a4", 0)]
+    first = _take_chunk(again, 16)
+    assert first == [(arts[0], MAX_BREAKS)]  # retried alone
+    assert _submit(None, first) == (first, None)  # not sent again: reported as LOST
+    assert _take_chunk(again, 16) == [(arts[1], 1)]
+    assert _take_chunk(again, 16) == [(arts[2], 0), (arts[3], 0), (arts[4], 0)]
+    assert "terminato" in LOST
