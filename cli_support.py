@@ -36,6 +36,7 @@ KNOWN_ERRORS = (
     ("nlp.classify", "CorpusError"),
     ("nlp.entities", "ExtractionError"),
     ("nlp.eval_data", "EvalDataError"),
+    ("nlp.pool", "WorkerSetupError"),
     ("nlp.features", "RulesError"),
     ("scheduler.config", "ScheduleError"),
     ("scheduler.service", "SchedulerLocked"),
@@ -178,7 +179,7 @@ def print_crawl_report(report, console: Console) -> None:
     console.print(table)
 
 
-def analyze_with_progress(db: Path, everything: bool, console: Console):
+def analyze_with_progress(db: Path, everything: bool, console: Console, workers: int = 1):
     from nlp.stage import analyze_db
 
     with progress_bar(console) as progress:
@@ -187,7 +188,7 @@ def analyze_with_progress(db: Path, everything: bool, console: Console):
         def step(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = analyze_db(db, everything=everything, progress=step)
+        report = analyze_db(db, everything=everything, progress=step, workers=workers)
     print_analysis_summary(report.analysed, report.relevant, report.failed, console)
     return report
 

@@ -71,11 +71,15 @@ def crawl(
 def analyze(
     db: DbOpt = DEFAULT_DB,
     all_: Annotated[bool, typer.Option("--all", help="Rianalizza tutti gli articoli.")] = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1,
+        help="Processi di analisi in parallelo (predefinito: uno per core).")] = None,
 ) -> None:
     """Analizza gli articoli non ancora analizzati (o tutti) e salva i risultati."""
     from cli_support import analyze_with_progress
+    from nlp.stage import default_workers
 
-    report = analyze_with_progress(db, all_, console)
+    report = analyze_with_progress(db, all_, console, workers or default_workers())
     raise typer.Exit(1 if report.failed and not report.analysed else 0)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.analyse import Analyzer, load_analyzer
+from nlp.pool import Outcome, WorkerSetupError, analyse_one, analyse_parallel
 from store.analysis import articles_to_analyse, save_analysis
 from store.db import StoreError, open_db
 
@@ -19,12 +21,8 @@ class AnalyzeReport:
     failed: dict[str, str] = field(default_factory=dict)  # article id -> error
 
 
-def result_dict(analysis) -> dict:
-    """The analyze-text JSON plus the organisation keys the store links through."""
-    out = analysis.to_json()
-    for item, org in zip(out["organisations"], analysis.organisations, strict=True):
-        item["key"] = org.key
-    return out
+def default_workers() -> int:
+    return os.cpu_count() or 1
 
 
 def analyze_db(
@@ -33,31 +31,57 @@ def analyze_db(
     everything: bool = False,
     analyzer: Analyzer | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> AnalyzeReport:
     """Analyse articles not yet analysed (or all); one article failing never stops the run.
 
-    Each article is committed on its own, so a killed run loses at most the article in hand and
-    a re-run carries on where it stopped.
+    With `workers` > 1 a pool of processes analyses (`nlp.pool`: the models are loaded once,
+    not in this process) and this process alone writes, in the order of the articles, so the
+    stored results do not depend on the number of workers. Each article is committed on its
+    own, so a killed run loses at most the articles in hand and a re-run carries on where it
+    stopped.
     """
     db = open_db(db_path)
-    analyzer = analyzer or load_analyzer()
     todo = articles_to_analyse(db, everything=everything)
     report = AnalyzeReport()
-    for i, art in enumerate(todo, 1):
-        try:
-            analysis = analyzer.analyse(art["text"] or "", art["title"] or "")
-            save_analysis(db, art["id"], art["text"] or "", result_dict(analysis))
-        except sqlite3.DatabaseError as exc:  # a full disk or a broken file: stop, name it
-            raise StoreError(f"{db_path}: cannot store analyses ({exc}); the "
-                             f"{report.analysed} articles analysed before are kept") from exc
-        except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
-            report.failed[art["id"]] = f"{type(exc).__name__}: {exc}"
+    if workers > 1 and analyzer is None and len(todo) > 1:
+        outcomes = analyse_parallel(todo, min(workers, len(todo)))
+    else:
+        outcomes = _analyse_here(todo, analyzer)
+    texts = {art["id"]: art["text"] or "" for art in todo}
+    for i, outcome in enumerate(outcomes, 1):
+        if outcome.result is None:
+            report.failed[outcome.article_id] = outcome.error or "errore sconosciuto"
         else:
-            report.analysed += 1
-            report.relevant += int(analysis.relevant)
+            _save(db, db_path, outcome, texts[outcome.article_id], report)
         if progress:
             progress(i, len(todo))
     return report
+
+
+def _analyse_here(todo: list[dict], analyzer: Analyzer | None) -> Iterator[Outcome]:
+    """The one-process path: models loaded here (unless given), articles in order."""
+    if not todo:
+        return
+    analyzer = analyzer or load_analyzer()
+    for art in todo:
+        try:
+            yield Outcome(art["id"], analyse_one(analyzer, art["title"], art["text"]))
+        except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
+            yield Outcome(art["id"], None, f"{type(exc).__name__}: {exc}")
+
+
+def _save(db, db_path: Path, outcome: Outcome, text: str, report: AnalyzeReport) -> None:
+    try:
+        save_analysis(db, outcome.article_id, text, outcome.result)
+    except sqlite3.DatabaseError as exc:  # a full disk or a broken file: stop, name it
+        raise StoreError(f"{db_path}: cannot store analyses ({exc}); the "
+                         f"{report.analysed} articles analysed before are kept") from exc
+    except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
+        report.failed[outcome.article_id] = f"{type(exc).__name__}: {exc}"
+    else:
+        report.analysed += 1
+        report.relevant += int(bool(outcome.result["relevant"]))
 
 
 def report_json(report: AnalyzeReport) -> dict:
@@ -66,9 +90,17 @@ def report_json(report: AnalyzeReport) -> dict:
             "failed": len(report.failed), "errors": dict(list(report.failed.items())[:20])}
 
 
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m nlp.stage --db FILE [--all]`: the analysis stage in its own process (models
-    load there and their memory goes back when it ends). Prints one JSON summary line."""
+    """`python -m nlp.stage --db FILE [--all] [--workers N]`: the analysis stage in its own
+    process (models load there and their memory goes back when it ends). Prints one JSON
+    summary line."""
     import argparse
     import json
     import sys
@@ -76,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.stage", description=main.__doc__)
     parser.add_argument("--db", required=True, type=Path)
     parser.add_argument("--all", action="store_true", help="re-analyse every article")
+    parser.add_argument("--workers", type=positive_int, default=default_workers(),
+                        help="analysis processes (default: one per core)")
     args = parser.parse_args(argv)
     try:
-        report = analyze_db(args.db, everything=args.all)
-    except StoreError as exc:
+        report = analyze_db(args.db, everything=args.all, workers=args.workers)
+    except (StoreError, WorkerSetupError) as exc:
         print(f"errore: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report_json(report), ensure_ascii=False), flush=True)

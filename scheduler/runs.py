@@ -10,6 +10,7 @@ at the time limit instead of blocking the caller.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -46,9 +47,12 @@ class RunReport:
 
 
 def analyze_in_child(db_path: Path, *, everything: bool = False,
-                     timeout_s: float | None = None) -> AnalysisSummary:
-    """`python -m nlp.stage` on the database, killed after `timeout_s` seconds."""
-    cmd = [sys.executable, "-m", "nlp.stage", "--db", str(db_path)]
+                     timeout_s: float | None = None,
+                     workers: int | None = None) -> AnalysisSummary:
+    """`python -m nlp.stage` on the database, killed after `timeout_s` seconds (its worker
+    processes end with it); `workers` analysis processes, by default one per core."""
+    cmd = [sys.executable, "-m", "nlp.stage", "--db", str(db_path),
+           "--workers", str(workers or os.cpu_count() or 1)]
     if everything:
         cmd.append("--all")
     try:
@@ -86,11 +90,13 @@ def crawl_and_analyze(
     log_path: Path | None = None,
     on_crawl_event: Callable[[dict], None] | None = None,
     on_crawl_report: Callable[[object], None] | None = None,
+    analysis_workers: int | None = None,
 ) -> RunReport:
     """Crawl the sources (all enabled ones by default), then analyse the new articles.
 
     `timeout_s` limits each stage; `on_crawl_event` receives the crawl's progress events and
-    `on_crawl_report` the crawl report before the analysis starts (for a live display).
+    `on_crawl_report` the crawl report before the analysis starts (for a live display);
+    `analysis_workers` analysis processes (default: one per core).
     The analysis runs even when some sources failed: what was stored is analysed.
     """
     from crawler.run import crawl
@@ -99,5 +105,5 @@ def crawl_and_analyze(
                    progress=on_crawl_event, log_path=log_path)
     if on_crawl_report:
         on_crawl_report(report)
-    analysis = analyze_in_child(db_path, timeout_s=timeout_s)
+    analysis = analyze_in_child(db_path, timeout_s=timeout_s, workers=analysis_workers)
     return RunReport(report, analysis)

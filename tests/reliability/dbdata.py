@@ -4,6 +4,7 @@ in ISO week 2026-W46 with texts different enough to be separate stories, optiona
 from __future__ import annotations
 
 import random
+import sqlite3
 from pathlib import Path
 
 from store.analysis import save_analysis
@@ -42,13 +43,18 @@ def analysis(i: int) -> dict:
     }
 
 
+def _new_db(path: Path):
+    db = open_db(path)
+    upsert_sources(db, [{"id": f"fonte-{k}", "name": f"Fonte {k}", "kind": "local_news"}
+                        for k in range(5)])
+    return db
+
+
 def build_db(path: Path, n: int, *, analysed: bool, seed: int = 7,
              titles: dict[int, str] | None = None) -> list[str]:
     """Create the database with n articles; returns their ids in insertion order."""
     rng = random.Random(seed)
-    db = open_db(path)
-    upsert_sources(db, [{"id": f"fonte-{k}", "name": f"Fonte {k}", "kind": "local_news"}
-                        for k in range(5)])
+    db = _new_db(path)
     ids = []
     for i in range(n):
         art = article(i, rng, (titles or {}).get(i))
@@ -58,3 +64,52 @@ def build_db(path: Path, n: int, *, analysed: bool, seed: int = 7,
             save_analysis(db, res.article_id, art["text"], analysis(i))
     db.conn.close()
     return ids
+
+
+def build_news_db(path: Path, n: int, *, seed: int = 7, paragraphs: int = 3) -> list[str]:
+    """A database of n articles not yet analysed, each made of `paragraphs` texts of the entity
+    evaluation dev set (organisations, places and amounts as in real news), chosen by `seed`."""
+    from nlp.eval_data import load_eval_set
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [d.text for d in load_eval_set(root / "nlp" / "data" / "entities_eval" / "dev.jsonl")]
+    rng = random.Random(seed)
+    db = _new_db(path)
+    ids = []
+    for i in range(n):
+        body = "\n\n".join(rng.sample(texts, paragraphs))
+        url = f"https://notizie-{i % 5}.example.it/articolo-{i}"
+        res = save_article(db, {"url": url, "fetched_url": url, "source_id": f"fonte-{i % 5}",
+                                "title": body.split(". ")[0][:120] + f" ({i})", "text": body,
+                                "published": DAYS[i % len(DAYS)], "date_method": "meta"})
+        ids.append(res.article_id)
+    db.conn.close()
+    return ids
+
+
+ARTICLE_COLUMNS = ("id", "relevant", "relevance_score", "practice_types", "policy_areas",
+                   "organisations", "org_types", "comuni", "province", "regioni",
+                   "model_version", "pipeline_version")
+TABLES = {
+    "labels": "article_id, task, label, score, evidence, model_version",
+    "mentions": "article_id, org_id, text, start, \"end\", pipeline_version",
+    "article_places": "article_id, place_id, text, start, \"end\", inside_org",
+    "amounts": "article_id, text, start, \"end\", kind, value, context",
+    "organisations": "id, name, type, mentions_count, articles_count, first_seen",
+    "places": "*",
+    "org_aliases": "alias_key, org_id, alias, origin",
+}
+
+
+def stored_analysis(path: Path) -> dict[str, list[tuple]]:
+    """Everything the analysis writes, timestamps left out, in a fixed order."""
+    conn = sqlite3.connect(path)
+    try:
+        out = {"articles": conn.execute(
+            f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles ORDER BY id").fetchall()}
+        for table, columns in TABLES.items():
+            out[table] = sorted(conn.execute(f"SELECT {columns} FROM {table}").fetchall(),
+                                key=repr)
+        return out
+    finally:
+        conn.close()
