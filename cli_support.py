@@ -158,7 +158,7 @@ def run_with_progress(sources: Path, db: Path, timeout: float, console: Console,
                                 timeout_s=timeout, on_crawl_event=live, on_crawl_report=crawled)
     finally:
         progress.stop()
-    print_analysis_summary(run.analysis.analysed, run.analysis.relevant,
+    print_analysis_summary(run.analysis.analyzed, run.analysis.relevant,
                            run.analysis.errors, console, failed=run.analysis.failed)
     return run
 
@@ -189,14 +189,14 @@ def analyze_with_progress(db: Path, everything: bool, console: Console, workers:
             progress.update(task, completed=done, total=total)
 
         report = analyze_db(db, everything=everything, progress=step, workers=workers)
-    print_analysis_summary(report.analysed, report.relevant, report.failed, console)
+    print_analysis_summary(report.analyzed, report.relevant, report.failed, console)
     return report
 
 
-def print_analysis_summary(analysed: int, relevant: int, errors: dict[str, str],
+def print_analysis_summary(analyzed: int, relevant: int, errors: dict[str, str],
                            console: Console, failed: int | None = None) -> None:
     failed = len(errors) if failed is None else failed
-    console.print(f"Analizzati {analysed} articoli ({relevant} pertinenti), {failed} errori")
+    console.print(f"Analizzati {analyzed} articoli ({relevant} pertinenti), {failed} errori")
     for article_id, error in list(errors.items())[:20]:
         console.print(f"  [red]✗[/] {article_id}: {escape(error)}", highlight=False)
 

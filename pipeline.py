@@ -80,7 +80,7 @@ def analyze(
     from nlp.stage import default_workers
 
     report = analyze_with_progress(db, all_, console, workers or default_workers())
-    raise typer.Exit(1 if report.failed and not report.analysed else 0)
+    raise typer.Exit(1 if report.failed and not report.analyzed else 0)
 
 
 @app.command("analyze-text")
@@ -90,10 +90,10 @@ def analyze_text(
 ) -> None:
     """Analizza un articolo in testo semplice e stampa il risultato in JSON."""
     from cli_support import read_text_input
-    from nlp.analyse import load_analyzer
+    from nlp.analyze import load_analyzer
 
     text = read_text_input(file, fail)
-    analysis = load_analyzer().analyse(text, title)
+    analysis = load_analyzer().analyze(text, title)
     print(json.dumps(analysis.to_json(), ensure_ascii=False, indent=2))
 
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from nlp.analyse import load_analyzer  # noqa: E402
+from nlp.analyze import load_analyzer  # noqa: E402
 from nlp.stage import analyze_db  # noqa: E402
 from tests.reliability.dbdata import build_news_db, stored_analysis  # noqa: E402
 
@@ -87,14 +87,14 @@ class CpuMeter:
 
 def timed(db: Path, **kwargs) -> tuple[float, float, float, int]:
     """Wall seconds, CPU seconds of this process (the writer) and of the whole process tree
-    (writer and workers), articles analysed."""
+    (writer and workers), articles analyzed."""
     with CpuMeter() as meter:
         start, cpu = time.perf_counter(), time.process_time()
         report = analyze_db(db, **kwargs)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if report.failed:
         raise SystemExit(f"{len(report.failed)} articles failed: {report.failed}")
-    return elapsed, cpu, meter.total, report.analysed
+    return elapsed, cpu, meter.total, report.analyzed
 
 
 def main() -> None:
@@ -125,7 +125,7 @@ def main() -> None:
     print(f"model load: {load_s:.1f} s in this process; pool start on {2 * args.workers} "
           f"articles: {warm_s:.1f} s")
     print(f"1 process:   {n / one_s:6.1f} articles/s ({one_s:.1f} s wall, "
-          f"{one_cpu:.1f} s CPU analysing and writing)")
+          f"{one_cpu:.1f} s CPU analyzing and writing)")
     print(f"{args.workers} workers:   {n / many_s:6.1f} articles/s ({many_s:.1f} s wall; "
           f"the writer used {writer_cpu:.1f} s CPU, writer and workers {tree_cpu:.1f} s)")
     print(f"cores the runs got on average: 1 process {one_cpu / one_s:.2f}, "

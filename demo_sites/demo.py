@@ -1,5 +1,5 @@
 """The offline demo: serve the bundled sites on 127.0.0.x, crawl them with the real spiders,
-analyse, write the weekly digest, then start Datasette. Orchestration only: every step is the
+analyze, write the weekly digest, then start Datasette. Orchestration only: every step is the
 same library call the CLI and the scheduler use (`scheduler.runs.crawl_and_analyze`)."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
              console: Console | None = None, run: RunFunction | None = None) -> dict:
     """Run the whole offline demo; returns the figures it printed.
 
-    `run(sources, db)` is the crawl-then-analyse step: `scheduler.runs.crawl_and_analyze` by
+    `run(sources, db)` is the crawl-then-analyze step: `scheduler.runs.crawl_and_analyze` by
     default, or the caller's version with a live display (the CLI passes one)."""
     from demo_sites.server import serve_demo
     from digest.build import write_digest
@@ -69,7 +69,7 @@ def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
     week = demo_week(db_path)
     digest = write_digest(db_path, week, out_dir / "digest")
     console.print(f"  {week}: {digest.stories} storie → {digest.html_path}")
-    figures = {"seconds": round(time.monotonic() - started, 1), "analysed": analysis.analysed,
+    figures = {"seconds": round(time.monotonic() - started, 1), "analyzed": analysis.analyzed,
                "relevant": analysis.relevant, "week": week}
     console.print(f"Demo pronta in {figures['seconds']} s: database {db_path}")
     if serve:

@@ -40,7 +40,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
 class ExtractionError(Exception):
-    """The text cannot be analysed (wrong type, too large) or the pipeline cannot be built."""
+    """The text cannot be analyzed (wrong type, too large) or the pipeline cannot be built."""
 
 
 class ModelLoadError(ExtractionError):

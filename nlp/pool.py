@@ -1,6 +1,6 @@
 """Analysis in a pool of worker processes: articles in, one outcome per article out, in order.
 
-Workers analyse chunks of articles with the models (`load_analyzer`); the caller
+Workers analyze chunks of articles with the models (`load_analyzer`); the caller
 (the one writer, `nlp.stage.analyze_db`) receives outcomes in the order of the articles it gave,
 so what it writes does not depend on the number of workers. Workers are forked from a
 forkserver that loaded the models once (`nlp.pool_models`): they start in a fraction of a
@@ -31,7 +31,7 @@ _setup_error: str | None = None
 
 
 class WorkerSetupError(RuntimeError):
-    """A worker could not load the models: no article can be analysed."""
+    """A worker could not load the models: no article can be analyzed."""
 
 
 @dataclass
@@ -56,22 +56,22 @@ def _init_worker() -> None:
     _analyzer, _setup_error = pool_models.analyzer, pool_models.error
 
 
-def analyse_one(analyzer, title: str, text: str) -> dict:
+def analyze_one(analyzer, title: str, text: str) -> dict:
     """The analyze-text JSON plus the organisation keys the store links through."""
-    analysis = analyzer.analyse(text or "", title or "")
+    analysis = analyzer.analyze(text or "", title or "")
     out = analysis.to_json()
     for item, org in zip(out["organisations"], analysis.organisations, strict=True):
         item["key"] = org.key
     return out
 
 
-def _analyse_chunk(items: list[tuple[str, str, str]]) -> list[Outcome]:
+def _analyze_chunk(items: list[tuple[str, str, str]]) -> list[Outcome]:
     if _setup_error is not None:
         raise WorkerSetupError(f"modelli di analisi non caricati: {_setup_error}")
     out = []
     for article_id, title, text in items:
         try:
-            out.append(Outcome(article_id, analyse_one(_analyzer, title, text)))
+            out.append(Outcome(article_id, analyze_one(_analyzer, title, text)))
         except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
             out.append(Outcome(article_id, None, f"{type(exc).__name__}: {exc}"))
     return out
@@ -82,7 +82,7 @@ def chunk_size_for(n_articles: int, workers: int) -> int:
     return max(1, min(16, n_articles // (workers * 4)))
 
 
-def analyse_parallel(articles: list[dict], workers: int,
+def analyze_parallel(articles: list[dict], workers: int,
                      chunk_size: int | None = None) -> Iterator[Outcome]:
     """One Outcome per article (dicts with id, title, text), in the order given."""
     size = chunk_size or chunk_size_for(len(articles), workers)
@@ -134,7 +134,7 @@ def _submit(pool: ProcessPoolExecutor, chunk: list) -> tuple[list, Future | None
     if max(breaks for _, breaks in chunk) >= MAX_BREAKS:
         return chunk, None
     items = [(art["id"], art.get("title") or "", art.get("text") or "") for art, _ in chunk]
-    return chunk, pool.submit(_analyse_chunk, items)
+    return chunk, pool.submit(_analyze_chunk, items)
 
 
 def _requeue(in_flight: deque, pending: deque) -> deque:

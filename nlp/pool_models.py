@@ -16,7 +16,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 analyzer = None
 error: str | None = None
 try:
-    from nlp.analyse import load_analyzer
+    from nlp.analyze import load_analyzer
 
     analyzer = load_analyzer()
 except Exception as exc:  # noqa: BLE001 - reported by the first chunk a worker gets

@@ -1,6 +1,6 @@
 """The staff review loop: least confident articles first, decisions stored in `reviews`.
 
-`review_queue` orders unreviewed analysed articles by how close their relevance score is to the
+`review_queue` orders unreviewed analyzed articles by how close their relevance score is to the
 model threshold, then by the smallest margin of their label scores (active learning: the
 decisions that teach the model most come first). `record_review` stores one decision;
 `run_review` is the interactive walker behind `pipeline.py review` (console functions are
@@ -89,7 +89,7 @@ def queue_items(candidates: list[dict], labels: dict[str, list[dict]],
 
 def review_queue(db: sqlite_utils.Database, limit: int = 20, *,
                  model_dir: Path | None = None) -> list[ReviewItem]:
-    """Unreviewed analysed articles, least confident first."""
+    """Unreviewed analyzed articles, least confident first."""
     candidates = review_candidates(db)
     labels = label_scores_by_article(db)
     return queue_items(candidates, labels, model_thresholds(model_dir), limit)
@@ -202,7 +202,7 @@ def run_review(db_path: Path, *, limit: int = 20, reviewer: str,
     queue = review_queue(db, limit, model_dir=model_dir)
     summary = ReviewSummary()
     if not queue:
-        print_fn("Nothing to review: every analysed article has been reviewed.")
+        print_fn("Nothing to review: every analyzed article has been reviewed.")
     for n, item in enumerate(queue, 1):
         summary.shown += 1
         _show(item, db, f"{n}/{len(queue)}", print_fn)

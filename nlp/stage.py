@@ -1,4 +1,4 @@
-"""The analysis stage: read articles from the store, analyse them, write the results back."""
+"""The analysis stage: read articles from the store, analyze them, write the results back."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.analyse import Analyzer, load_analyzer
-from nlp.pool import Outcome, WorkerSetupError, analyse_one, analyse_parallel
-from store.analysis import articles_to_analyse, save_analysis
+from nlp.analyze import Analyzer, load_analyzer
+from nlp.pool import Outcome, WorkerSetupError, analyze_one, analyze_parallel
+from store.analysis import articles_to_analyze, save_analysis
 from store.db import StoreError, open_db
 
 
 @dataclass
 class AnalyzeReport:
-    analysed: int = 0
+    analyzed: int = 0
     relevant: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # article id -> error
 
@@ -33,7 +33,7 @@ def analyze_db(
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
 ) -> AnalyzeReport:
-    """Analyse articles not yet analysed (or all); one article failing never stops the run.
+    """Analyze articles not yet analyzed (or all); one article failing never stops the run.
 
     With `workers` > 1 a pool of processes analyses (`nlp.pool`: the models are loaded once,
     not in this process) and this process alone writes, in the order of the articles, so the
@@ -42,12 +42,12 @@ def analyze_db(
     stopped.
     """
     db = open_db(db_path)
-    todo = articles_to_analyse(db, everything=everything)
+    todo = articles_to_analyze(db, everything=everything)
     report = AnalyzeReport()
     if workers > 1 and analyzer is None and len(todo) > 1:
-        outcomes = analyse_parallel(todo, min(workers, len(todo)))
+        outcomes = analyze_parallel(todo, min(workers, len(todo)))
     else:
-        outcomes = _analyse_here(todo, analyzer)
+        outcomes = _analyze_here(todo, analyzer)
     texts = {art["id"]: art["text"] or "" for art in todo}
     for i, outcome in enumerate(outcomes, 1):
         if outcome.result is None:
@@ -59,14 +59,14 @@ def analyze_db(
     return report
 
 
-def _analyse_here(todo: list[dict], analyzer: Analyzer | None) -> Iterator[Outcome]:
+def _analyze_here(todo: list[dict], analyzer: Analyzer | None) -> Iterator[Outcome]:
     """The one-process path: models loaded here (unless given), articles in order."""
     if not todo:
         return
     analyzer = analyzer or load_analyzer()
     for art in todo:
         try:
-            yield Outcome(art["id"], analyse_one(analyzer, art["title"], art["text"]))
+            yield Outcome(art["id"], analyze_one(analyzer, art["title"], art["text"]))
         except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
             yield Outcome(art["id"], None, f"{type(exc).__name__}: {exc}")
 
@@ -76,17 +76,17 @@ def _save(db, db_path: Path, outcome: Outcome, text: str, report: AnalyzeReport)
         save_analysis(db, outcome.article_id, text, outcome.result)
     except sqlite3.DatabaseError as exc:  # a full disk or a broken file: stop, name it
         raise StoreError(f"{db_path}: cannot store analyses ({exc}); the "
-                         f"{report.analysed} articles analysed before are kept") from exc
+                         f"{report.analyzed} articles analyzed before are kept") from exc
     except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
         report.failed[outcome.article_id] = f"{type(exc).__name__}: {exc}"
     else:
-        report.analysed += 1
+        report.analyzed += 1
         report.relevant += int(bool(outcome.result["relevant"]))
 
 
 def report_json(report: AnalyzeReport) -> dict:
     """The summary line the child process prints (first 20 failures with their errors)."""
-    return {"event": "finished", "analysed": report.analysed, "relevant": report.relevant,
+    return {"event": "finished", "analyzed": report.analyzed, "relevant": report.relevant,
             "failed": len(report.failed), "errors": dict(list(report.failed.items())[:20])}
 
 
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m nlp.stage", description=main.__doc__)
     parser.add_argument("--db", required=True, type=Path)
-    parser.add_argument("--all", action="store_true", help="re-analyse every article")
+    parser.add_argument("--all", action="store_true", help="re-analyze every article")
     parser.add_argument("--workers", type=positive_int, default=default_workers(),
                         help="analysis processes (default: one per core)")
     args = parser.parse_args(argv)
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"errore: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report_json(report), ensure_ascii=False), flush=True)
-    return 1 if report.failed and not report.analysed else 0
+    return 1 if report.failed and not report.analyzed else 0
 
 
 if __name__ == "__main__":

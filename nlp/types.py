@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 @dataclass(frozen=True)
 class OrgMention:
     text: str  # surface string as in the article
-    start: int  # character offsets into the analysed text
+    start: int  # character offsets into the analyzed text
     end: int
     canonical: str  # canonical display name ("ASL Salerno")
     # pubblico | terzo_settore | fondazione | universita_ricerca | impresa | media | altro

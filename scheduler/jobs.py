@@ -48,7 +48,7 @@ def crawl_job(spec: JobSpec, schedule: Schedule, db_path: Path) -> tuple[str, di
     counts = {"sources": len(ids),
               "new_articles": sum(s.new_articles for s in run.crawl.sources),
               "failed_sources": [s.source_id for s in run.crawl.sources if s.status == "failed"],
-              "analysed": run.analysis.analysed, "analysis_failed": run.analysis.failed}
+              "analyzed": run.analysis.analyzed, "analysis_failed": run.analysis.failed}
     return ("ok" if run.ok else "partial"), counts
 
 

@@ -1,6 +1,6 @@
-"""One run of the observatory: crawl the sources, then analyse what is new.
+"""One run of the observatory: crawl the sources, then analyze what is new.
 
-The single place where "crawl, then analyse" is written: `pipeline.py run`, the scheduler's
+The single place where "crawl, then analyze" is written: `pipeline.py run`, the scheduler's
 crawl jobs and the offline demo all call `crawl_and_analyze`. The crawl runs in its own process
 (`python -m crawler.process`, through `crawler.run.crawl`) and so does the analysis
 (`python -m nlp.stage`): models load there, memory goes back when it ends, and a hang is killed
@@ -30,7 +30,7 @@ class AnalysisFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class AnalysisSummary:
-    analysed: int = 0
+    analyzed: int = 0
     relevant: int = 0
     failed: int = 0
     errors: dict[str, str] = field(default_factory=dict)
@@ -65,7 +65,7 @@ def analyze_in_child(db_path: Path, *, everything: bool = False,
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         raise AnalysisFailed(f"analisi non riuscita (codice {done.returncode}): "
                              f"{' | '.join(tail) or 'nessun messaggio'}")
-    return AnalysisSummary(summary["analysed"], summary["relevant"], summary["failed"],
+    return AnalysisSummary(summary["analyzed"], summary["relevant"], summary["failed"],
                            summary.get("errors", {}))
 
 
@@ -92,12 +92,12 @@ def crawl_and_analyze(
     on_crawl_report: Callable[[object], None] | None = None,
     analysis_workers: int | None = None,
 ) -> RunReport:
-    """Crawl the sources (all enabled ones by default), then analyse the new articles.
+    """Crawl the sources (all enabled ones by default), then analyze the new articles.
 
     `timeout_s` limits each stage; `on_crawl_event` receives the crawl's progress events and
     `on_crawl_report` the crawl report before the analysis starts (for a live display);
     `analysis_workers` analysis processes (default: one per core).
-    The analysis runs even when some sources failed: what was stored is analysed.
+    The analysis runs even when some sources failed: what was stored is analyzed.
     """
     from crawler.run import crawl
 

@@ -1,7 +1,7 @@
 """Write and read helpers for analysis results: labels, organisation mentions, places, amounts.
 
 Input is plain dicts (the analyze-text JSON plus each organisation's `key`), so the store does
-not depend on the NLP package. Re-analysing an article replaces its rows in one transaction.
+not depend on the NLP package. Re-analyzing an article replaces its rows in one transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from store.db import transaction, utcnow
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
 
 
-def articles_to_analyse(db: sqlite_utils.Database, *, everything: bool = False,
+def articles_to_analyze(db: sqlite_utils.Database, *, everything: bool = False,
                         limit: int | None = None) -> list[dict]:
     where = "" if everything else "WHERE analysed_at IS NULL"
     sql = f"SELECT id, title, text, published FROM articles {where} ORDER BY published, id"

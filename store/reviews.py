@@ -82,7 +82,7 @@ def articles_by_id(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict]
 
 
 def review_candidates(db: sqlite_utils.Database) -> list[dict]:
-    """Analysed articles nobody has reviewed yet, with their predicted labels."""
+    """Analyzed articles nobody has reviewed yet, with their predicted labels."""
     rows = db.query(
         "SELECT id, title, relevant, relevance_score, practice_types, policy_areas, "
         "model_version FROM articles WHERE analysed_at IS NOT NULL "

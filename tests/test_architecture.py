@@ -181,7 +181,7 @@ def called_names(func: ast.FunctionDef) -> set[str]:
     return names
 
 
-def test_crawl_then_analyse_is_written_once():
+def test_crawl_then_analyze_is_written_once():
     """`pipeline.py run`, the scheduler and the demo all call scheduler.runs.crawl_and_analyze;
     no other function both crawls and analyses."""
     roots = ("pipeline.py", "cli_support.py", "scheduler", "demo_sites", "crawler", "nlp")

@@ -1,6 +1,6 @@
 """`analyze --workers N`: a pool of real analysis processes (real models) and one writer to a
 real SQLite file. Same stored analysis whatever the number of workers; a re-run after a partial
-run analyses only the rest; a worker killed mid-run never leaves an article marked analysed
+run analyses only the rest; a worker killed mid-run never leaves an article marked analyzed
 without results."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.reliability.dbdata import build_news_db, stored_analysis
 
 N_ARTICLES = 24
 
-def analysed_ids(path: Path) -> set[str]:
+def analyzed_ids(path: Path) -> set[str]:
     conn = sqlite3.connect(path)
     try:
         return {r[0] for r in conn.execute(
@@ -40,7 +40,7 @@ def one_worker_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("one") / "obs.db"
     build_news_db(path, N_ARTICLES)
     report = analyze_db(path, workers=1)
-    assert report.analysed == N_ARTICLES and not report.failed
+    assert report.analyzed == N_ARTICLES and not report.failed
     return path
 
 
@@ -48,7 +48,7 @@ def test_two_workers_store_exactly_what_one_worker_stores(one_worker_db, tmp_pat
     path = tmp_path / "obs.db"
     build_news_db(path, N_ARTICLES)
     report = analyze_db(path, workers=2)
-    assert report.analysed == N_ARTICLES and not report.failed
+    assert report.analyzed == N_ARTICLES and not report.failed
     expected, got = stored_analysis(one_worker_db), stored_analysis(path)
     assert expected["mentions"] and expected["amounts"] and expected["article_places"]
     for table in expected:
@@ -69,11 +69,11 @@ def test_a_rerun_after_a_partial_run_analyses_only_the_rest(one_worker_db, tmp_p
 
     with pytest.raises(Stop):
         analyze_db(path, workers=2, progress=progress)
-    first = analysed_ids(path)
+    first = analyzed_ids(path)
     assert len(first) == stop_after
     report = analyze_db(path, workers=2)
-    assert report.analysed == N_ARTICLES - stop_after and not report.failed
-    assert analysed_ids(path) == ids_with_labels(path) and len(analysed_ids(path)) == N_ARTICLES
+    assert report.analyzed == N_ARTICLES - stop_after and not report.failed
+    assert analyzed_ids(path) == ids_with_labels(path) and len(analyzed_ids(path)) == N_ARTICLES
     assert stored_analysis(path) == stored_analysis(one_worker_db)
 
 
@@ -115,12 +115,12 @@ def test_a_worker_killed_mid_run_loses_nothing_and_a_rerun_completes(one_worker_
 
     report = analyze_db(path, workers=2, progress=progress)
     assert killed
-    assert report.analysed + len(report.failed) == N_ARTICLES
-    done = analysed_ids(path)
-    assert done == ids_with_labels(path)  # never marked analysed without results
+    assert report.analyzed + len(report.failed) == N_ARTICLES
+    done = analyzed_ids(path)
+    assert done == ids_with_labels(path)  # never marked analyzed without results
     assert not done & set(report.failed)
     rerun = analyze_db(path, workers=2)
-    assert rerun.analysed == len(report.failed) and not rerun.failed
+    assert rerun.analyzed == len(report.failed) and not rerun.failed
     assert stored_analysis(path) == stored_analysis(one_worker_db)
 
 

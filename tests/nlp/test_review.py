@@ -50,7 +50,7 @@ def db_path(tmp_path) -> Path:
     add_article(db, "unsure-a", score=0.52, relevant=True, practice={"convenzione": 0.55},
                 policy={"disabilita": 0.51})
     add_article(db, "unsure-b", score=0.48, relevant=False)
-    db["articles"].insert({"id": "not-analysed", "url": "https://example.org/x", "title": "x"})
+    db["articles"].insert({"id": "not-analyzed", "url": "https://example.org/x", "title": "x"})
     return path
 
 

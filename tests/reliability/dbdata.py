@@ -1,5 +1,5 @@
 """Databases for reliability tests, written through the store's own functions: N invented articles
-in ISO week 2026-W46 with texts different enough to be separate stories, optionally analysed."""
+in ISO week 2026-W46 with texts different enough to be separate stories, optionally analyzed."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def _new_db(path: Path):
     return db
 
 
-def build_db(path: Path, n: int, *, analysed: bool, seed: int = 7,
+def build_db(path: Path, n: int, *, analyzed: bool, seed: int = 7,
              titles: dict[int, str] | None = None) -> list[str]:
     """Create the database with n articles; returns their ids in insertion order."""
     rng = random.Random(seed)
@@ -60,14 +60,14 @@ def build_db(path: Path, n: int, *, analysed: bool, seed: int = 7,
         art = article(i, rng, (titles or {}).get(i))
         res = save_article(db, art)
         ids.append(res.article_id)
-        if analysed:
+        if analyzed:
             save_analysis(db, res.article_id, art["text"], analysis(i))
     db.conn.close()
     return ids
 
 
 def build_news_db(path: Path, n: int, *, seed: int = 7, paragraphs: int = 3) -> list[str]:
-    """A database of n articles not yet analysed, each made of `paragraphs` texts of the entity
+    """A database of n articles not yet analyzed, each made of `paragraphs` texts of the entity
     evaluation dev set (organisations, places and amounts as in real news), chosen by `seed`."""
     from nlp.eval_data import load_eval_set
 

@@ -147,7 +147,7 @@ def test_corrupt_database_is_named_and_left_untouched(tmp_path: Path):
 
 def test_database_from_a_newer_version_is_refused_untouched(tmp_path: Path):
     db = tmp_path / "futuro.db"
-    build_db(db, 3, analysed=True)
+    build_db(db, 3, analyzed=True)
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO _migrations VALUES ('999_from_the_future', '2030-01-01')")
     conn.close()
@@ -186,7 +186,7 @@ def test_database_in_a_missing_folder(tmp_path: Path):
 
 def test_unwritable_digest_folder(tmp_path: Path):
     db = tmp_path / "obs.db"
-    build_db(db, 5, analysed=True)
+    build_db(db, 5, analyzed=True)
     blocker = tmp_path / "file"
     blocker.write_text("non una cartella", encoding="utf-8")
     out = blocker / "digest"
@@ -198,7 +198,7 @@ def test_unwritable_digest_folder(tmp_path: Path):
 
 def test_full_disk_while_writing_the_digest_leaves_no_partial_files(tmp_path: Path):
     db = tmp_path / "obs.db"
-    build_db(db, 150, analysed=True)  # a digest of ~80 KB HTML, ~40 KB Markdown
+    build_db(db, 150, analyzed=True)  # a digest of ~80 KB HTML, ~40 KB Markdown
     out = tmp_path / "out"
     message = one_clear_error(
         pipeline("digest", "--db", str(db), "--week", WEEK, "--out", str(out),
@@ -213,9 +213,9 @@ def test_full_disk_while_writing_the_digest_leaves_no_partial_files(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_full_disk_while_analysing_stops_with_one_message_and_a_sound_database(tmp_path: Path):
+def test_full_disk_while_analyzing_stops_with_one_message_and_a_sound_database(tmp_path: Path):
     db = tmp_path / "obs.db"
-    build_db(db, 40, analysed=False)
+    build_db(db, 40, analyzed=False)
     run = pipeline("analyze", "--db", str(db), limit_file_bytes=db.stat().st_size + 20_000)
     one_clear_error(run, str(db), "cannot store analyses")
     with sqlite3.connect(db) as conn:

@@ -149,7 +149,7 @@ def test_analyze_killed_then_rerun_finishes_every_article_once(tmp_path: Path):
     rng = random.Random(SEED + 1)
     db = tmp_path / "analyze.db"
     total = 30
-    build_db(db, total, analysed=False)
+    build_db(db, total, analyzed=False)
     done_sql = "SELECT count(*) FROM articles WHERE analysed_at IS NOT NULL"
     target = rng.randint(1, total - 5)
     proc = start([*PIPELINE, "analyze", "--db", str(db)], tmp=tmp_path)
@@ -176,7 +176,7 @@ def test_analyze_killed_then_rerun_finishes_every_article_once(tmp_path: Path):
 def test_digest_killed_leaves_no_partial_file_and_rerun_writes_it(tmp_path: Path):
     rng = random.Random(SEED + 2)
     db, out = tmp_path / "digest.db", tmp_path / "out"
-    build_db(db, 120, analysed=True)
+    build_db(db, 120, analyzed=True)
     args = ["digest", "--db", str(db), "--week", WEEK, "--out", str(out)]
     for _ in range(3):
         proc = start([*PIPELINE, *args], tmp=tmp_path)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from store.analysis import articles_to_analyse, save_analysis
+from store.analysis import articles_to_analyze, save_analysis
 from store.articles import (
     crawl_run_records,
     error_reasons,
@@ -67,7 +67,7 @@ def db(tmp_path):
 
 
 @pytest.fixture
-def analysed(db):
+def analyzed(db):
     res = save_article(db, article("https://example.org/a"))
     save_analysis(db, res.article_id, BODY, analysis())
     return res.article_id
@@ -144,49 +144,49 @@ def test_crawl_run_records_are_one_per_source_and_run(db):
 # ---------------------------------------------------------------- analysis and reviews
 
 
-def test_articles_to_analyse_are_the_unanalysed_ones_unless_all(db, analysed):
+def test_articles_to_analyze_are_the_unanalyzed_ones_unless_all(db, analyzed):
     other = save_article(db, article("https://example.org/b", text=BODY.replace(
         "Lecco", "Como") + " Un altro avviso."))
-    assert [a["id"] for a in articles_to_analyse(db)] == [other.article_id]
-    assert {a["id"] for a in articles_to_analyse(db, everything=True)} == {
-        analysed, other.article_id}
-    assert len(articles_to_analyse(db, everything=True, limit=1)) == 1
+    assert [a["id"] for a in articles_to_analyze(db)] == [other.article_id]
+    assert {a["id"] for a in articles_to_analyze(db, everything=True)} == {
+        analyzed, other.article_id}
+    assert len(articles_to_analyze(db, everything=True, limit=1)) == 1
 
 
-def test_reviews_are_validated_stored_and_the_latest_wins(db, analysed):
+def test_reviews_are_validated_stored_and_the_latest_wins(db, analyzed):
     with pytest.raises(ReviewError, match="unknown task"):
-        insert_reviews(db, [{"article_id": analysed, "task": "colour", "label": "x",
+        insert_reviews(db, [{"article_id": analyzed, "task": "colour", "label": "x",
                              "value": 1, "reviewer": "anna"}])
     with pytest.raises(ReviewError, match="no article"):
         insert_reviews(db, [{"article_id": "nope", "task": "relevance", "label": "relevant",
                              "value": 1, "reviewer": "anna"}])
-    assert review_candidates(db)[0]["id"] == analysed
-    insert_reviews(db, [{"article_id": analysed, "task": "policy_area", "label": "abitare",
+    assert review_candidates(db)[0]["id"] == analyzed
+    insert_reviews(db, [{"article_id": analyzed, "task": "policy_area", "label": "abitare",
                          "value": 1, "reviewer": "anna", "reviewed_at": "2026-11-20"}])
-    insert_reviews(db, [{"article_id": analysed, "task": "policy_area", "label": "abitare",
+    insert_reviews(db, [{"article_id": analyzed, "task": "policy_area", "label": "abitare",
                          "value": 0, "reviewer": "bruno", "reviewed_at": "2026-11-21"}])
-    assert latest_reviews(db) == {analysed: {("policy_area", "abitare"): 0}}
-    assert reviewed_article_ids(db) == {analysed}
+    assert latest_reviews(db) == {analyzed: {("policy_area", "abitare"): 0}}
+    assert reviewed_article_ids(db) == {analyzed}
     assert review_candidates(db) == []
 
 
-def test_labels_read_back_per_article(db, analysed):
-    assert {(r["task"], r["label"]) for r in labels_of(db, analysed)} >= {
+def test_labels_read_back_per_article(db, analyzed):
+    assert {(r["task"], r["label"]) for r in labels_of(db, analyzed)} >= {
         ("practice_type", "coprogettazione"), ("policy_area", "abitare")}
     scores = label_scores_by_article(db)
-    assert set(scores) == {analysed}
-    assert {r["label"] for r in scores[analysed]} >= {"coprogettazione", "abitare"}
-    row = articles_by_id(db, [analysed, "missing"])[analysed]
+    assert set(scores) == {analyzed}
+    assert {r["label"] for r in scores[analyzed]} >= {"coprogettazione", "abitare"}
+    row = articles_by_id(db, [analyzed, "missing"])[analyzed]
     assert row["practice_types"] == ["coprogettazione"] and row["policy_areas"] == ["abitare"]
 
 
 # ---------------------------------------------------------------- digest reads and writes
 
 
-def test_digest_reads_the_week_and_stores_one_digest_per_week(db, analysed):
-    db["articles"].update(analysed, {"relevant": 1, "relevance_score": 0.97})
+def test_digest_reads_the_week_and_stores_one_digest_per_week(db, analyzed):
+    db["articles"].update(analyzed, {"relevant": 1, "relevance_score": 0.97})
     stories = relevant_stories(db, "2026-11-09", "2026-11-15")
-    assert [s["id"] for s in stories] == [analysed] and stories[0]["copies"] == 1
+    assert [s["id"] for s in stories] == [analyzed] and stories[0]["copies"] == 1
     assert relevant_stories(db, "2026-11-16", "2026-11-22") == []
     assert [a["value"] for a in largest_amounts(db, "2026-11-09", "2026-11-15")] == [1200000.0]
     first_seen = db["organisations"].get("comune-di-lecco")["first_seen"]

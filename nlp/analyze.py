@@ -23,7 +23,7 @@ class Analyzer:
     def model_version(self) -> str:
         return self.classifiers.version
 
-    def analyse(self, text: str, title: str = "") -> Analysis:
+    def analyze(self, text: str, title: str = "") -> Analysis:
         text = clean_input(text)
         title = clean_input(title)
         ents = self.extractor.extract(text)
