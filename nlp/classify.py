@@ -33,16 +33,10 @@ from sklearn.model_selection import StratifiedKFold
 from nlp.features import FeatureConfig, Featurizer, load_rules
 from nlp.text_norm import document, evidence_candidates
 from nlp.types import Classification, LabelScore
+from store.taxonomy import TAXONOMY
 
-PRACTICE_TYPES = (
-    "coprogrammazione", "coprogettazione", "accreditamento", "convenzione", "partenariato",
-    "patto_collaborazione", "comunita_pratica", "formazione_evento", "ricerca_valutazione",
-    "bando_finanziamento", "normativa",
-)
-POLICY_AREAS = (
-    "poverta_inclusione", "immigrazione", "disabilita", "anziani", "minori_famiglie", "abitare",
-    "lavoro", "salute", "giovani", "cultura_comunita", "ambiente_beni_comuni", "welfare_generale",
-)
+PRACTICE_TYPES = TAXONOMY.ids("practice_types")
+POLICY_AREAS = TAXONOMY.ids("policy_areas")
 TASKS = ("relevance", "practice_type", "policy_area")
 TASK_LABELS = {"relevance": ("relevant",), "practice_type": PRACTICE_TYPES,
                "policy_area": POLICY_AREAS}
@@ -798,17 +792,14 @@ def score_bundle(name: str, bundle: ModelBundle, examples: Sequence[Example]) ->
     return score_decisions(name, examples, d)
 
 
-def demo_examples() -> list[Example]:
-    """The demo sites' articles with their ground truth, when the demo content is present."""
-    try:
-        from demo_sites.content import load_articles
-
-        articles = load_articles()
-    except (ImportError, OSError, ValueError):
-        return []
-    return [Example(f"demo:{a.site}/{a.slug}", a.title, a.body, a.relevant,
-                    tuple(a.practice_types), tuple(a.policy_areas), a.site, origin="demo")
-            for a in articles]
+def demo_examples(labelled: Iterable[dict]) -> list[Example]:
+    """Examples from labelled articles given as plain dicts (keys id, title, text, relevant,
+    practice_types, policy_areas, source_type), such as the demo sites' ground truth
+    (`demo_sites.content.labelled_articles()`): the caller passes them in."""
+    return [Example(str(a["id"]), a["title"], a["text"], a["relevant"],
+                    tuple(a["practice_types"]), tuple(a["policy_areas"]), a["source_type"],
+                    origin="demo")
+            for a in labelled]
 
 
 HELDOUT_DIR = CORPUS_DIR.parent / "classifier_heldout"
@@ -854,9 +845,11 @@ def realtext_cross_validate(examples: Sequence[Example], real: Sequence[Example]
 
 def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
              config: ModelConfig | None = None,
-             extra: dict[str, Sequence[Example]] | None = None) -> EvalReport:
+             extra: dict[str, Sequence[Example]] | None = None,
+             demo: Sequence[Example] = ()) -> EvalReport:
     """Cross-validated figures on the training part, figures on the held-out part, and on each
-    extra set (default: the demo sites' articles) with models trained on the whole corpus."""
+    extra set (default: the real-text test half, the `demo` examples the caller passes in and
+    the independent held-out set) with models trained on the whole corpus."""
     examples = load_corpus(corpus_dir)
     train_part, held = split_holdout(examples)
     sets = [cross_validate(train_part, folds, config)]
@@ -866,7 +859,7 @@ def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
     real_dev = realtext_examples("dev")
     if extra is None:
         extra = {REALTEXT_SETS["test"]: realtext_examples("test"),
-                 "demo sites (other writing, never trained on)": demo_examples(),
+                 "demo sites (other writing, never trained on)": demo,
                  "independent held-out set (classifier_heldout/)": heldout_examples()}
         if real_dev:
             sets.append(realtext_cross_validate(examples, real_dev, folds, config))

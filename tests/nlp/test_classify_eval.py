@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from demo_sites.content import labelled_articles
 from nlp.classify import CORPUS_DIR, demo_examples, evaluate, format_eval, load_classifiers
 from nlp.classify import score_bundle as score
 
@@ -39,7 +40,7 @@ INDEPENDENT_FLOORS = {"relevance_f1": 0.97, "practice_type_micro_f1": 0.95,
 
 @pytest.fixture(scope="module")
 def report():
-    return evaluate(CORPUS_DIR, folds=5)
+    return evaluate(CORPUS_DIR, folds=5, demo=demo_examples(labelled_articles()))
 
 
 def _by_name(report, prefix: str):
@@ -82,7 +83,7 @@ def test_report_prints_every_label_averages_and_confusions(report):
 
 
 def test_committed_model_on_the_demo_sites():
-    examples = demo_examples()
+    examples = demo_examples(labelled_articles())
     if not examples:
         pytest.skip("demo site content not present")
     summary = score("demo", load_classifiers().bundle, examples).summary()
