@@ -25,8 +25,8 @@ from nlp.canonical import (
     slug,
 )
 from nlp.components.breaks import cut_at_break
-from nlp.components.orgs import ALIAS_PREFIX, ORGS_KEY
 from nlp.components.places import PlaceHit
+from nlp.orgs import ALIAS_PREFIX, ORGS_KEY
 from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, load_gazetteer
 from nlp.types import Entities, OrgMention, PlaceMention
 

@@ -25,7 +25,7 @@ from spacy.util import filter_spans
 
 from nlp.canonical import italian_word_checker
 from nlp.components.breaks import cut_at_break
-from nlp.components.orgs import KNOWN_PREFIX, ORGS_KEY
+from nlp.orgs import KNOWN_PREFIX, ORGS_KEY
 from nlp.places import (
     GAZETTEER_DIR,
     PATTERNS_DIR,
