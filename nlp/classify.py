@@ -31,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from nlp.features import FeatureConfig, Featurizer, load_rules
+from nlp.metrics import LabelMetrics
 from nlp.text_norm import document, evidence_candidates
 from nlp.types import Classification, LabelScore
 from store.taxonomy import TAXONOMY
@@ -448,27 +449,6 @@ class Classifiers:
 
 
 # ---------------------------------------------------------------------------------- metrics
-
-
-@dataclass
-class LabelMetrics:
-    label: str
-    support: int
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp else 0.0
 
 
 @dataclass
