@@ -17,7 +17,8 @@ from pathlib import Path
 from spacy.tokens import Doc, Span, Token
 
 from nlp.canonical import Head, OrgLexicon
-from nlp.places import Gazetteer, fold, read_tsv
+from nlp.places import Gazetteer, read_tsv
+from store.text import fold_key
 
 KNOWN_KEY = "obs_known"
 ORGS_KEY = "obs_orgs"
@@ -41,9 +42,9 @@ def known_org_patterns(
     phrases: list[dict] = []
     words: list[dict] = []
     seen: set[tuple[str, str]] = set()
-    entries = [(v, KNOWN_PREFIX + lex.known[fold(v)].canonical, lex.known[fold(v)].type)
+    entries = [(v, KNOWN_PREFIX + lex.known[fold_key(v)].canonical, lex.known[fold_key(v)].type)
                for v in lex.known_variants]
-    entries += [(name, REGISTRY_PREFIX + name, lex.public_bodies[fold(name)].type)
+    entries += [(name, REGISTRY_PREFIX + name, lex.public_bodies[fold_key(name)].type)
                 for name in lex.public_names]
     entries += [(a, REGISTRY_PREFIX + name, t) for a, name, t in acronyms]
     for surface, canonical, org_type in entries:

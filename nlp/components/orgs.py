@@ -27,7 +27,8 @@ from nlp.orgs import (
     merge_spans,
     shape_spans,
 )
-from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, fold, load_gazetteer
+from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, load_gazetteer
+from store.text import fold_key
 
 
 class OrgRules:
@@ -49,7 +50,7 @@ class OrgRules:
     def _lower_case_head(self, text: str) -> bool:
         """'ministero del Lavoro e delle Politiche sociali': a known name written in lower case
         after a head that names a body even in lower case."""
-        folded = fold(text)
+        folded = fold_key(text)
         return any(folded.startswith(h + " ") for h in self.lex.words["lower_case_heads"])
 
     def __call__(self, doc: Doc) -> Doc:
