@@ -261,9 +261,10 @@ def evaluate_classifier(
     folds: Annotated[int, typer.Option(help="Partizioni della validazione incrociata.")] = 5,
 ) -> None:
     """Precisione, richiamo e F1 per etichetta (validazione incrociata) e coppie confuse."""
-    from nlp.classify import evaluate, format_eval
+    from demo_sites.content import labelled_articles
+    from nlp.classify import demo_examples, evaluate, format_eval
 
-    print(format_eval(evaluate(corpus, folds=folds)))
+    print(format_eval(evaluate(corpus, folds=folds, demo=demo_examples(labelled_articles()))))
 
 
 @app.command()

@@ -97,6 +97,19 @@ def load_articles(content_dir: Path = CONTENT_DIR) -> list[Article]:
     return sorted(articles, key=lambda a: (SITES.index(a.site), -a.published_at.timestamp()))
 
 
+def labelled_articles(content_dir: Path = CONTENT_DIR) -> list[dict]:
+    """The articles' ground truth as plain dicts, for the classifier's evaluation (which takes
+    data, not this package): empty when the demo content is absent or unreadable."""
+    try:
+        articles = load_articles(content_dir)
+    except (OSError, ValueError):
+        return []
+    return [{"id": f"demo:{a.site}/{a.slug}", "title": a.title, "text": a.body,
+             "relevant": a.relevant, "practice_types": list(a.practice_types),
+             "policy_areas": list(a.policy_areas), "source_type": a.site}
+            for a in articles]
+
+
 def parse_article(raw: dict, site: str, taxonomy: Taxonomy = TAXONOMY) -> Article:
     """One article from its JSON object; raises ContentError naming the slug on any problem."""
     slug = raw.get("slug", "?")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from nlp.types import AmountMention
+from store.text import fold
 
 WORDS_PATH = Path(__file__).parent / "patterns" / "amount_words.json"
 _TOKEN = re.compile(
@@ -73,13 +73,6 @@ def load_words(path: Path = WORDS_PATH) -> AmountWords:
     )
 
 
-def _fold(word: str) -> str:
-    if word.isascii():
-        return word.lower()
-    word = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in word if not unicodedata.combining(c))
-
-
 def parse_digits(text: str) -> float | None:
     """'1.250.000,00' -> 1250000.0, '1,5' -> 1.5, '40.000' -> 40000.0, '2.5' -> 2.5."""
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", text):
@@ -129,7 +122,7 @@ def _below_1000(word: str, w: AmountWords) -> int | None:
 
 def parse_number_word(word: str, words: AmountWords | None = None) -> int | None:
     """Italian number word -> int: 'ventidue' -> 22, 'trecentocinquantamila' -> 350000."""
-    return _parse_number_word(_fold(word).replace("'", ""), words or load_words())
+    return _parse_number_word(fold(word).replace("'", ""), words or load_words())
 
 
 @lru_cache(maxsize=65536)
@@ -151,7 +144,7 @@ def _parse_number_word(word: str, w: AmountWords) -> int | None:
 def tokenize(text: str) -> list[Token]:
     matches = list(_TOKEN.finditer(text))
     starts = [m.start() for m in matches[1:]] + [len(text)]
-    return [Token(m.group(), _fold(m.group()), m.start(), m.end(),
+    return [Token(m.group(), fold(m.group()), m.start(), m.end(),
                   k == len(matches) - 1 or "\n" in text[m.end() : starts[k]])
             for k, m in enumerate(matches)]
 

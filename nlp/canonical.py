@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, read_tsv
+from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, read_tsv
+from store.text import fold_key
 
 ORG_TYPES = ("pubblico", "terzo_settore", "fondazione", "universita_ricerca", "impresa", "media",
              "altro")
@@ -63,7 +64,7 @@ class OrgLexicon:
 
     def is_not_org(self, text: str) -> bool:
         """A unit, programme, facility or fund name (nlp/patterns/not_org_names.tsv)."""
-        folded = fold(text)
+        folded = fold_key(text)
         if folded in self.not_orgs.get("exact", ()):
             return True
         return any(folded.startswith(p + " ") for p in self.not_orgs.get("prefix", ()))
@@ -121,13 +122,13 @@ def load_org_lexicon(
         _check_type(row["type"], "org_known.tsv")
         org = KnownOrg(row["canonical"], row["type"])
         for variant in filter(None, row["variants"].split(";")):
-            lex.known[fold(variant)] = org
+            lex.known[fold_key(variant)] = org
             lex.known_variants.append(variant)
     bodies = gazetteer_dir / "public_bodies.tsv"
     if bodies.is_file():
         for row in read_tsv(bodies, ["name", "acronym", "category", "type"]):
             org = KnownOrg(row["name"], row["type"])
-            lex.public_bodies.setdefault(fold(row["name"]), org)
+            lex.public_bodies.setdefault(fold_key(row["name"]), org)
             lex.public_names.append(row["name"])
     lex.words = json.loads((patterns_dir / "org_words.json").read_text(encoding="utf-8"))
     not_orgs: dict[str, set[str]] = {"exact": set(), "prefix": set()}
@@ -135,7 +136,7 @@ def load_org_lexicon(
     for row in read_tsv(path, ["phrase", "match", "class"]) if path.is_file() else []:
         if row["match"] not in not_orgs:
             raise ValueError(f"{path}: match must be exact or prefix, not {row['match']!r}")
-        not_orgs[row["match"]].add(fold(row["phrase"]))
+        not_orgs[row["match"]].add(fold_key(row["phrase"]))
     lex.not_orgs = {k: frozenset(v) for k, v in not_orgs.items()}
     return lex
 
@@ -185,7 +186,7 @@ def normalise_official_case(text: str, keep_upper: set[str] | frozenset[str] = f
 
 def slug(text: str) -> str:
     """Stable ascii key: 'Comune di Reggio nell'Emilia' -> 'comune-di-reggio-nell-emilia'."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", fold_key(text)).strip("-")
 
 
 def clean_surface(surface: str) -> str:
@@ -212,7 +213,7 @@ def strip_legal_suffixes(name: str, lex: OrgLexicon) -> str:
 
 def org_type(surface: str, lex: OrgLexicon, default: str = "altro") -> str:
     """Type from a known name, the public-body gazetteer or the head word."""
-    folded = fold(clean_surface(surface))
+    folded = fold_key(clean_surface(surface))
     known = lex.known.get(folded) or lex.public_bodies.get(folded)
     if known is not None:
         return known.type
@@ -234,7 +235,7 @@ def _health_name(
     """'Asl di Salerno' / 'ASL Salerno' / 'Asl salernitana' -> 'ASL Salerno'."""
     rest = _rest_after_head(words, n, lex)
     if gaz is not None and len(rest) == 1:
-        province = gaz.adjectives.get(fold(rest[0]))
+        province = gaz.adjectives.get(fold_key(rest[0]))
         if province is not None:
             return f"{head.display} {province.name}"
     shaped = [w if any(c.isupper() for c in w) or w.isdigit() else w.capitalize() for w in rest]
@@ -276,7 +277,7 @@ def canonicalise(
     """Canonical name, stable key and type of one organisation mention."""
     text = clean_surface(surface)
     text = re.sub(r"^(?:l'|la |il |lo |le |gli |i )", "", text) or text
-    folded = fold(text)
+    folded = fold_key(text)
     known = lex.known.get(folded) or lex.public_bodies.get(folded)
     if known is not None:
         return CanonicalOrg(known.canonical, slug(known.canonical), known.type)

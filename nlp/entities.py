@@ -25,7 +25,7 @@ import nlp.components.canonical  # noqa: F401  (registers obs_canonical)
 import nlp.components.orgs  # noqa: F401  (registers obs_org_rules)
 import nlp.components.places  # noqa: F401  (registers obs_places)
 from nlp.canonical import load_org_lexicon
-from nlp.components.orgs import KNOWN_KEY, known_org_patterns, public_body_acronyms
+from nlp.orgs import KNOWN_KEY, known_org_patterns, public_body_acronyms
 from nlp.places import GAZETTEER_DIR, PATTERNS_DIR
 from nlp.types import AmountMention, Entities, OrgMention, PlaceMention
 

@@ -19,48 +19,12 @@ from itertools import combinations
 from pathlib import Path
 
 from nlp.eval_data import GoldDoc, load_eval_set
+from nlp.metrics import Ratio, Scores
 from nlp.types import Entities
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 EVAL_DIR = Path(__file__).parent / "data" / "entities_eval"
 SPLITS = {"dev": EVAL_DIR / "dev.jsonl", "test": EVAL_DIR / "test.jsonl"}
-
-
-@dataclass
-class Scores:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def add(self, other: Scores) -> None:
-        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
-
-
-@dataclass
-class Ratio:
-    right: int = 0
-    total: int = 0
-
-    @property
-    def value(self) -> float:
-        return self.right / self.total if self.total else 0.0
-
-    def add(self, right: bool) -> None:
-        self.right += int(right)
-        self.total += 1
 
 
 @dataclass(frozen=True)

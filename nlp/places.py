@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from store.text import fold_key
 
 NLP_DIR = Path(__file__).parent
 PATTERNS_DIR = NLP_DIR / "patterns"
@@ -65,15 +66,7 @@ class Gazetteer:
     context: dict[str, list] = field(default_factory=dict)
 
     def lookup(self, surface: str) -> list[Place]:
-        return self.by_surface.get(fold(surface), [])
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, apostrophe- and space-normalised key."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"\s*'\s*", "'", text)
-    return re.sub(r"[\s\-]+", " ", text.lower()).strip()
+        return self.by_surface.get(fold_key(surface), [])
 
 
 def read_tsv(path: Path, fields: Sequence[str]) -> list[dict[str, str]]:
@@ -109,7 +102,7 @@ def _place_from_row(row: dict[str, str]) -> Place:
 
 
 def _add(gaz: Gazetteer, surface: str, place: Place) -> None:
-    key = fold(surface)
+    key = fold_key(surface)
     if key and place not in gaz.by_surface.setdefault(key, []):
         gaz.by_surface[key].append(place)
     gaz.surfaces.add(surface.replace("’", "'"))
@@ -177,12 +170,12 @@ def _load_province_forms(gaz: Gazetteer, patterns: Path) -> None:
         province = gaz.by_sigla[row["sigla"]]
         for adjective in filter(None, row["adjectives"].split(";")):
             for form in feminine_forms(adjective):
-                gaz.adjectives[fold(form)] = province
+                gaz.adjectives[fold_key(form)] = province
         for noun in filter(None, row["nouns"].split(";")):
             area = Place(level="altro", name=noun, kind="area", provincia=province.name,
                          sigla=province.sigla,
                          regione=province.regione, lat=province.lat, lon=province.lon)
-            gaz.area_nouns[fold(noun)] = area
+            gaz.area_nouns[fold_key(noun)] = area
 
 
 def _follows(before: tuple[str, ...], cues: list[list[str]]) -> bool:
@@ -283,4 +276,4 @@ def _not_a_town_here(place: Place, ctx: PlaceContext, gaz: Gazetteer, inside_org
 
 def province_of_adjective(word: str, gaz: Gazetteer) -> Place | None:
     """'salernitana' -> the province of Salerno (None for other words)."""
-    return gaz.adjectives.get(fold(word))
+    return gaz.adjectives.get(fold_key(word))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import unicodedata
 from functools import lru_cache
 from importlib import resources
+
+from store.text import fold
 
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014"
 # Two words joined by a hyphen or a dash with no spaces: "socio-sanitario", "co-progettazione".
@@ -22,7 +23,6 @@ _PREFIX = re.compile(
     rf"\b(co|socio(?=\s*[{_DASHES}]?\s*(?:sanitar|assistenz|educativ|occupazional|lavorativ)))"
     rf"\s*[{_DASHES}]?\s+(?=[a-z]{{4,}})"
 )
-_APOSTROPHE = re.compile(r"[’'`´]")
 _NON_WORD = re.compile(r"[^\w\s.,;:!?%/§]+")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -34,13 +34,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«“A-ZÀ-Ý])|\s*\n\s*")
 _ABBREVIATION = re.compile(r"(?:\b(?:art|artt|c|co|n|nn|d|lgs|dott|sig|prof|ing|avv|on|s|ss)"
                            r"|\b[A-Z])\.$", re.IGNORECASE)
 MIN_SENTENCE_CHARS = 25
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, typographic apostrophes unified."""
-    nfkd = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in nfkd if not unicodedata.combining(c))
-    return _APOSTROPHE.sub("'", plain).lower()
 
 
 def normalise(text: str) -> str:

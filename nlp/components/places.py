@@ -25,18 +25,18 @@ from spacy.util import filter_spans
 
 from nlp.canonical import italian_word_checker
 from nlp.components.breaks import cut_at_break
-from nlp.components.orgs import KNOWN_PREFIX, ORGS_KEY
+from nlp.orgs import KNOWN_PREFIX, ORGS_KEY
 from nlp.places import (
     GAZETTEER_DIR,
     PATTERNS_DIR,
     Gazetteer,
     Place,
     PlaceContext,
-    fold,
     is_street_or_club,
     load_gazetteer,
     resolve,
 )
+from store.text import fold_key
 
 HYPHEN_WORD = re.compile(r"\b[A-ZÀ-Ý]\w*(?:-\w+)+")  # "Milano-Bicocca", not "co-progettazione"
 BIG_COMUNE = 50_000  # population above which a comune inside a listed name is a place
@@ -238,7 +238,7 @@ class PlaceFinder:
         return found
 
     def _area(self, doc: Doc, span: Span) -> Place | None:
-        area = self.gaz.area_nouns.get(fold(span.text))
+        area = self.gaz.area_nouns.get(fold_key(span.text))
         before = doc[span.start - 1].lower_ if span.start > 0 else ""
         return area if area is not None and before in self.area_articles else None
 

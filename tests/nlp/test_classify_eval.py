@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from demo_sites.content import labelled_articles
 from nlp.classify import CORPUS_DIR, demo_examples, evaluate, format_eval, load_classifiers
 from nlp.classify import score_bundle as score
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.shared import require_shared
 
 # Measured on 940 texts (753 training + 187 held out) with `evaluate(CORPUS_DIR, folds=5)`:
 # CV relevance F1 0.989, practice macro-F1 0.931, policy macro-F1 0.830; held-out 0.985 / micro
@@ -39,7 +39,7 @@ INDEPENDENT_FLOORS = {"relevance_f1": 0.97, "practice_type_micro_f1": 0.95,
 
 @pytest.fixture(scope="module")
 def report():
-    return evaluate(CORPUS_DIR, folds=5)
+    return evaluate(CORPUS_DIR, folds=5, demo=demo_examples(labelled_articles()))
 
 
 def _by_name(report, prefix: str):
@@ -82,7 +82,7 @@ def test_report_prints_every_label_averages_and_confusions(report):
 
 
 def test_committed_model_on_the_demo_sites():
-    examples = demo_examples()
+    examples = demo_examples(labelled_articles())
     if not examples:
         pytest.skip("demo site content not present")
     summary = score("demo", load_classifiers().bundle, examples).summary()
@@ -96,10 +96,9 @@ def _read_seed(path: Path) -> tuple[str, str]:
 
 
 def test_real_seed_articles_are_relevant():
-    if not SEEDS.is_dir():
-        pytest.skip(f"{SEEDS} is absent: the real seed articles live outside the repository")
-    seeds = sorted(SEEDS.glob("*.txt"))
-    assert seeds, f"no seed articles in {SEEDS}"
+    seeds_dir = require_shared("seeds")
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    assert seeds, f"no seed articles in {seeds_dir}"
     results = load_classifiers().predict_many([_read_seed(p) for p in seeds])
     missed = [p.name for p, r in zip(seeds, results, strict=True) if not r.relevant]
     assert not missed

@@ -13,7 +13,8 @@ import pytest
 
 from nlp.entities import load_extractor
 from nlp.eval_data import load_eval_set
-from nlp.evaluate_entities import SEEDS_DIR, EntityReport, evaluate, extract_seeds, format_report
+from nlp.evaluate_entities import EntityReport, evaluate, extract_seeds, format_report
+from tests.shared import require_shared
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "entities_eval"
 
@@ -78,8 +79,7 @@ def test_real_text_floors(extractor, split):
 
 
 def test_seed_articles_give_entities(extractor):
-    if not SEEDS_DIR.is_dir():
-        pytest.skip(f"{SEEDS_DIR} absent: the shared seed articles are read in place")
+    require_shared("seeds")  # extract_seeds reads them in place
     summaries = extract_seeds(extractor)
     assert summaries, "no seed articles found"
     for summary in summaries:

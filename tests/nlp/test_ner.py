@@ -22,8 +22,9 @@ from nlp.ner_train import (
     sentence_to_doc,
     train,
 )
+from tests.shared import shared_path, skip_without_shared
 
-KIND_DIR = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "kind" / "evalita-2023"
+KIND_DIR = shared_path("corpora", "kind", "evalita-2023")
 DOMAIN_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "ner_domain"
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "nlp" / "models" / "ner"
 
@@ -61,7 +62,7 @@ def test_domain_sentences_align_with_the_tokenizer():
     assert sum(len(doc.ents) for doc in docs) == marked
 
 
-@pytest.mark.skipif(not KIND_DIR.is_dir(), reason=f"KIND corpus not found at {KIND_DIR}")
+@skip_without_shared("corpora", "kind", "evalita-2023")
 def test_short_training_run_writes_a_loadable_model(tmp_path):
     metrics = train(KIND_DIR, tmp_path / "ner", max_epochs=1, max_sentences=150,
                     domain_dir=DOMAIN_DIR)

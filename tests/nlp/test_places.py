@@ -3,7 +3,8 @@
 import pytest
 
 from nlp.entities import load_extractor
-from nlp.places import fold, load_gazetteer
+from nlp.places import load_gazetteer
+from store.text import fold_key
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def test_gazetteer_has_comuni_with_codes_and_coordinates():
 
 
 def test_fold_ignores_case_accents_and_apostrophes():
-    assert fold("Forlì") == fold("FORLI") and fold("L’Aquila") == fold("l'aquila")
+    assert fold_key("Forlì") == fold_key("FORLI") and fold_key("L’Aquila") == fold_key("l'aquila")
 
 
 def test_common_name_maps_to_official(extractor):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from nlp.eval_data import EvalDataError
@@ -16,8 +14,7 @@ from nlp.realtext import (
     site_of,
     split_of,
 )
-
-RESERVED = Path(__file__).resolve().parents[3] / "shared" / "reserved-for-evaluation.txt"
+from tests.shared import require_shared
 
 
 def _norm(url: str) -> str:
@@ -54,9 +51,8 @@ def test_site_of_keeps_province_domains_apart():
 
 
 def test_no_reserved_page_is_in_the_set():
-    if not RESERVED.is_file():
-        pytest.skip(f"{RESERVED} not present")
-    reserved = {_norm(line) for line in RESERVED.read_text(encoding="utf-8").splitlines()
+    lines = require_shared("reserved-for-evaluation.txt").read_text(encoding="utf-8").splitlines()
+    reserved = {_norm(line) for line in lines
                 if line.strip() and not line.startswith("#")}
     taken = [r["url"] for r in load_records() if _norm(r["url"]) in reserved]
     assert not taken, taken
