@@ -70,7 +70,7 @@ class Truth:
         return {article.url: article for article in self.articles}
 
     def article_for(self, url: str) -> TruthArticle | None:
-        """The article at ``url``, ignoring a trailing slash (crawlers often canonicalise it)."""
+        """The article at ``url``, ignoring a trailing slash (crawlers often canonicalize it)."""
         wanted = url.rstrip("/")
         return next((a for a in self.articles if a.url.rstrip("/") == wanted), None)
 

@@ -1,4 +1,4 @@
-"""Money and percentages in Italian text, with values normalised to euro / percent points.
+"""Money and percentages in Italian text, with values normalized to euro / percent points.
 
 Pure functions: `find_amounts(text)` scans the text and returns `AmountMention`s with character
 offsets; `parse_number_word("trecentocinquantamila")` and `parse_digits("1.250.000,00")` are the

@@ -1,6 +1,6 @@
 """Canonical organisations: one name, one stable key and one type per organisation.
 
-`canonicalise` is a pure function of the surface form and the data files (organisation heads,
+`canonicalize` is a pure function of the surface form and the data files (organisation heads,
 known organisations, the IndicePA public-body gazetteer, the place gazetteer), so the same
 organisation gets the same key in every article; the store keeps a staff-editable alias table
 keyed by that key on top of it.
@@ -172,7 +172,7 @@ def _has_vowel(word: str) -> bool:
     return any(c in "aeiouàèéìòù" for c in word.lower())
 
 
-def normalise_official_case(text: str, keep_upper: set[str] | frozenset[str] = frozenset()) -> str:
+def normalize_official_case(text: str, keep_upper: set[str] | frozenset[str] = frozenset()) -> str:
     """'COMUNE DI LECCO' -> 'Comune di Lecco'; mixed-case text only gets accents/space fixes."""
     words = [_fix_accent(w) for w in re.sub(r"\s+", " ", text).strip().split(" ")]
     letters = [c for c in text if c.isalpha()]
@@ -268,7 +268,7 @@ def _join(words: list[str]) -> str:
     return re.sub(r"' ", "'", " ".join(words))
 
 
-def canonicalise(
+def canonicalize(
     surface: str,
     lex: OrgLexicon,
     gaz: Gazetteer | None = None,
@@ -281,7 +281,7 @@ def canonicalise(
     known = lex.known.get(folded) or lex.public_bodies.get(folded)
     if known is not None:
         return CanonicalOrg(known.canonical, slug(known.canonical), known.type)
-    text = normalise_official_case(text)
+    text = normalize_official_case(text)
     words = _display_words(text)
     match = lex.head_match([w.lower() for w in words])
     head, n = match if match is not None else (None, 0)

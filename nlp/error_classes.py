@@ -11,7 +11,7 @@ measuring aid, not part of the pipeline):
   coordinations, lists, long names cut short); the pair counts once;
 - `missed_org`: a gold organisation with no overlapping prediction (lower-case institutional
   names, acronyms, national bodies, cooperatives named alone);
-- `place`: a place missed, spurious or wrongly normalised (number words, homonyms, quarters);
+- `place`: a place missed, spurious or wrongly normalized (number words, homonyms, quarters);
 - `amount`: a money or percent error.
 """
 

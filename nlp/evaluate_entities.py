@@ -6,7 +6,7 @@
 
 Spans match exactly (same character offsets). On top of span scores the report gives, for
 matched spans: organisation type accuracy and within-text linking accuracy (do two mentions get
-the same key exactly when the gold gives them the same canonical name?), place normalisation
+the same key exactly when the gold gives them the same canonical name?), place normalization
 accuracy (level and official name), amount value accuracy, and money/percent F1 counting a span
 as correct only with the right value.
 """
@@ -164,7 +164,7 @@ def format_report(report: EntityReport, max_errors: int = 0) -> str:
     for label, ratio in (
         ("organisation type accuracy", report.org_type),
         ("organisation linking accuracy", report.org_linking),
-        ("place normalisation accuracy", report.place_norm),
+        ("place normalization accuracy", report.place_norm),
         ("amount value accuracy", report.amount_value),
     ):
         lines.append(f"{label:<30} {ratio.value:.3f} ({ratio.right}/{ratio.total})")

@@ -1,4 +1,4 @@
-"""Features of the classifiers: word and character TF-IDF over normalised text, plus the rule layer.
+"""Features of the classifiers: word and character TF-IDF over normalized text, plus the rule layer.
 
 The rule layer (`nlp/patterns/classifier_rules.toml`) is data: named regular expressions whose
 match counts are extra feature columns. A fitted `Featurizer` is made only of scikit-learn
@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.text_norm import lemmatise, normalise
+from nlp.text_norm import lemmatize, normalize
 
 RULES_PATH = Path(__file__).resolve().parent / "patterns" / "classifier_rules.toml"
 _RULE_KEYS = {"name", "pattern", "note"}
@@ -46,7 +46,7 @@ class FeatureConfig:
     max_char_features: int = 40_000
     min_df: int = 2
     lemmas: bool = False  # word n-grams over lookup lemmas instead of surface forms
-    rule_weight: float = 0.25  # scale of the rule columns relative to the L2-normalised TF-IDF
+    rule_weight: float = 0.25  # scale of the rule columns relative to the L2-normalized TF-IDF
     char_weight: float = 1.0  # scale of the character n-gram block (word block: 1)
 
 
@@ -87,12 +87,12 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def rule_matrix(normalised_docs: Sequence[str], patterns: Sequence[str]) -> sp.csr_matrix:
-    """log(1 + number of matches) of each rule in each (normalised) document."""
-    counts = np.zeros((len(normalised_docs), len(patterns)), dtype=np.float64)
+def rule_matrix(normalized_docs: Sequence[str], patterns: Sequence[str]) -> sp.csr_matrix:
+    """log(1 + number of matches) of each rule in each (normalized) document."""
+    counts = np.zeros((len(normalized_docs), len(patterns)), dtype=np.float64)
     for j, pattern in enumerate(patterns):
         regex = _compiled(pattern)
-        for i, doc in enumerate(normalised_docs):
+        for i, doc in enumerate(normalized_docs):
             counts[i, j] = len(regex.findall(doc))
     return sp.csr_matrix(np.log1p(counts))
 
@@ -127,9 +127,9 @@ class Featurizer:
 
     @classmethod
     def fit(cls, docs: Sequence[str], rules: Sequence[Rule], config: FeatureConfig) -> Featurizer:
-        norm = [normalise(d) for d in docs]
+        norm = [normalize(d) for d in docs]
         word, char = _word_vectorizer(config), _char_vectorizer(config)
-        word.fit([lemmatise(d) for d in norm] if config.lemmas else norm)
+        word.fit([lemmatize(d) for d in norm] if config.lemmas else norm)
         char.fit(norm)
         # `stop_words_` keeps every pruned term: useless for transform and most of the file size.
         word.stop_words_ = None
@@ -138,8 +138,8 @@ class Featurizer:
                    config.lemmas, config.rule_weight, config.char_weight)
 
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
-        norm = [normalise(d) for d in docs]
-        words = self.word.transform([lemmatise(d) for d in norm] if self.lemmas else norm)
+        norm = [normalize(d) for d in docs]
+        words = self.word.transform([lemmatize(d) for d in norm] if self.lemmas else norm)
         chars = self.char.transform(norm) * self.char_weight
         rules = rule_matrix(norm, self.rule_patterns) * self.rule_weight
         return sp.hstack([words, chars, rules], format="csr", dtype=np.float64)

@@ -1,4 +1,4 @@
-"""Pure text normalisation for the classifiers: folding, joined prefixes, sentences, lemmas.
+"""Pure text normalization for the classifiers: folding, joined prefixes, sentences, lemmas.
 
 "Co-progettazione", "co progettazione" and "coprogettazione" must be one feature, and so must
 "disabilità" and "disabilita". Everything here is a pure function of its input (the lemma table
@@ -36,10 +36,10 @@ _ABBREVIATION = re.compile(r"(?:\b(?:art|artt|c|co|n|nn|d|lgs|dott|sig|prof|ing|
 MIN_SENTENCE_CHARS = 25
 
 
-def normalise(text: str) -> str:
+def normalize(text: str) -> str:
     """Folded text with prefixed and hyphenated compounds joined into one word.
 
-    >>> normalise("La Co-progettazione e la co progettazione: disabilità")
+    >>> normalize("La Co-progettazione e la co progettazione: disabilità")
     'la coprogettazione e la coprogettazione: disabilita'
     """
     folded = fold(text)
@@ -87,7 +87,7 @@ def lemma_table() -> dict[str, str]:
     return {fold(form): fold(lemma) for form, lemma in table.items()}
 
 
-def lemmatise(normalised: str) -> str:
-    """Replace each word of a normalised text by its lookup lemma (unknown words unchanged)."""
+def lemmatize(normalized: str) -> str:
+    """Replace each word of a normalized text by its lookup lemma (unknown words unchanged)."""
     table = lemma_table()
-    return " ".join(table.get(w, w) for w in _WORD.findall(normalised))
+    return " ".join(table.get(w, w) for w in _WORD.findall(normalized))

@@ -59,7 +59,7 @@ class Unreachable(Exception):
     """The index could not be reached (network error or server error)."""
 
 
-def normalise(name: str) -> str:
+def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
@@ -67,10 +67,10 @@ def installed_packages() -> list[tuple[str, str]]:
     seen = {}
     for dist in importlib.metadata.distributions():
         name = dist.metadata["Name"]
-        if not name or normalise(name) == PROJECT:
+        if not name or normalize(name) == PROJECT:
             continue
-        seen[normalise(name)] = (name, dist.version)
-    return sorted(seen.values(), key=lambda item: normalise(item[0]))
+        seen[normalize(name)] = (name, dist.version)
+    return sorted(seen.values(), key=lambda item: normalize(item[0]))
 
 
 def fetch_json(url: str, timeout: float, attempts: int = 3) -> dict | None:

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.canonical import normalise_official_case  # noqa: E402
+from nlp.canonical import normalize_official_case  # noqa: E402
 from nlp.places import PLACE_FIELDS, read_tsv  # noqa: E402
 from store.text import fold_key  # noqa: E402
 
@@ -327,7 +327,7 @@ def public_body_rows(ipa_path: Path) -> list[dict]:
             if org_type is None:
                 continue
             acronym = rec["acronimo"].strip()
-            name = normalise_official_case(rec["denominazione"], {acronym.upper(), *acronyms})
+            name = normalize_official_case(rec["denominazione"], {acronym.upper(), *acronyms})
             if fold_key(name) in seen or len(name) < 4:
                 continue
             seen.add(fold_key(name))

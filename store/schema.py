@@ -128,7 +128,7 @@ def _m001_core(db: sqlite_utils.Database) -> None:
     )
     db["organisations"].create(
         {
-            "id": str,  # stable key from nlp canonicalisation
+            "id": str,  # stable key from nlp canonicalization
             "name": str,
             "type": str,
             "first_seen": str,  # first publication date it appeared in

@@ -44,7 +44,7 @@ def fold_key(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    """Hash of the normalised words, so whitespace and case changes do not matter."""
+    """Hash of the normalized words, so whitespace and case changes do not matter."""
     words = _WORD.findall(fold(text))
     return hashlib.sha1(" ".join(words).encode()).hexdigest()
 

@@ -208,3 +208,17 @@ def test_every_known_error_of_the_cli_exists():
     for module, name in KNOWN_ERRORS:
         err = getattr(importlib.import_module(module), name, None)
         assert isinstance(err, type) and issubclass(err, BaseException), f"{module}.{name}"
+
+
+def test_one_spelling_of_ize_verbs_in_code():
+    """analyze, canonicalize, normalize, lemmatize: one spelling in identifiers and prose
+    (the stored column `analysed_at` keeps its published name)."""
+    british = re.compile(r"(?<![A-Za-z])(analys(e|ed|er|ing)(?![a-z])|normalis|lemmatis|"
+                         r"canonicalis)", re.IGNORECASE)
+    offenders = []
+    for path in python_files("crawler", "nlp", "store", "digest", "publish", "scheduler",
+                             "demo_sites", "datasette_config", "pipeline.py", "cli_support.py"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if british.search(line.replace("analysed_at", "")):
+                offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    assert offenders == []

@@ -1,5 +1,5 @@
 """Inference: decisions for a batch, evidence sentences, and the `Classifiers` that
-`nlp/analyse.py` uses."""
+`nlp/analyze.py` uses."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`obs_canonical`: the last component. Combines rule and model organisations, canonicalises them
+"""`obs_canonical`: the last component. Combines rule and model organisations, canonicalizes them
 and assembles `doc._.obs_entities` (an `nlp.types.Entities`).
 
 Rules win where they matched (organisation shapes, known names, gazetteer); the statistical
@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 from nlp.canonical import (
     ORG_TYPES,
     OrgLexicon,
-    canonicalise,
+    canonicalize,
     italian_word_checker,
     load_org_lexicon,
     org_type,
@@ -80,11 +80,11 @@ def model_org_ok(
 
 
 def _org_mention(span: Span, lex: OrgLexicon, gaz: Gazetteer) -> OrgMention:
-    """Known names carry their canonical name as span id; others are canonicalised here."""
+    """Known names carry their canonical name as span id; others are canonicalized here."""
     if span.id_ and not span.id_.startswith(ALIAS_PREFIX):
         name = span.id_.split(":", 1)[1]
         return OrgMention(span.text, span.start_char, span.end_char, name, span.label_, slug(name))
-    canon = canonicalise(span.text, lex, gaz, type_hint=span.label_)
+    canon = canonicalize(span.text, lex, gaz, type_hint=span.label_)
     org_kind = span.label_ if span.label_ in ORG_TYPES else canon.type
     if org_kind == "terzo_settore" and public_consortium(span.text, lex):
         org_kind = "pubblico"
@@ -131,7 +131,7 @@ def _place_mention(hit: PlaceHit, inside: bool) -> PlaceMention:
     )
 
 
-class Canonicaliser:
+class Canonicalizer:
     def __init__(self, patterns_dir: str, gazetteer_dir: str):
         self.lex = load_org_lexicon(Path(patterns_dir), Path(gazetteer_dir))
         self.gaz = load_gazetteer(Path(gazetteer_dir), Path(patterns_dir))
@@ -190,6 +190,6 @@ class Canonicaliser:
 @Language.factory("obs_canonical", default_config={"patterns_dir": "", "gazetteer_dir": ""})
 def make_canonical(
     nlp: Language, name: str, patterns_dir: str, gazetteer_dir: str
-) -> Canonicaliser:
+) -> Canonicalizer:
     """Empty paths mean the data shipped in nlp/patterns and nlp/data/gazetteer."""
-    return Canonicaliser(patterns_dir or str(PATTERNS_DIR), gazetteer_dir or str(GAZETTEER_DIR))
+    return Canonicalizer(patterns_dir or str(PATTERNS_DIR), gazetteer_dir or str(GAZETTEER_DIR))

@@ -1,4 +1,4 @@
-"""Unit tests of the classifier package: normalisation, rules, corpus, fitting, persistence."""
+"""Unit tests of the classifier package: normalization, rules, corpus, fitting, persistence."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from nlp.classify import (
     train,
 )
 from nlp.features import RulesError, load_rules, parse_rules, rule_matrix
-from nlp.text_norm import normalise, sentences
+from nlp.text_norm import normalize, sentences
 from nlp.types import Classification
 
 GUIDELINE_PRACTICE_TYPES = {
@@ -54,12 +54,12 @@ def test_label_sets_are_the_guidelines_ids():
     "co-progettazione", "Co-Progettazione", "coprogettazione", "co progettazione",
     "co – progettazione", "co‐progettazione",
 ])
-def test_hyphenation_variants_normalise_to_one_word(variant):
-    assert normalise(f"La {variant} dei servizi") == "la coprogettazione dei servizi"
+def test_hyphenation_variants_normalize_to_one_word(variant):
+    assert normalize(f"La {variant} dei servizi") == "la coprogettazione dei servizi"
 
 
 def test_accents_and_apostrophes_are_folded():
-    assert normalise("Disabilità e comunità: l’ente") == "disabilita e comunita: l ente"
+    assert normalize("Disabilità e comunità: l’ente") == "disabilita e comunita: l ente"
 
 
 def test_sentences_keep_legal_abbreviations_together():
@@ -76,8 +76,8 @@ def test_committed_rules_load_and_count_matches():
     rules = {r.name: r.pattern for r in load_rules()}
     assert {"art55", "art56", "istruttoria_pubblica", "patto_collaborazione",
             "accreditamento"} <= set(rules)
-    docs = [normalise("Avviso ex art. 55, comma 3 e istruttoria pubblica; art. 55 ancora"),
-            normalise("Il campionato riprende domenica")]
+    docs = [normalize("Avviso ex art. 55, comma 3 e istruttoria pubblica; art. 55 ancora"),
+            normalize("Il campionato riprende domenica")]
     m = rule_matrix(docs, [rules["art55"], rules["art55_comma3"], rules["istruttoria_pubblica"]])
     counts = np.expm1(m.toarray()).round()
     assert counts.tolist() == [[2, 1, 1], [0, 0, 0]]

@@ -19,7 +19,7 @@ from tests.shared import require_shared
 DATA_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "entities_eval"
 
 # (split, metric) -> floor. Metrics: span F1 per type, money F1 with the right value,
-# place normalisation accuracy, organisation type accuracy.
+# place normalization accuracy, organisation type accuracy.
 # Measured with the shipped model (rules + nlp/models/ner): dev orgs 0.950, places 0.947,
 # money 1.000, percent 1.000, place norm 0.990, org type 0.964; test (held out) orgs 0.893,
 # places 0.877, money 0.933, percent 1.000, place norm 0.992, org type 0.942.

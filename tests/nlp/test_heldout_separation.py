@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlp.classify import CORPUS_DIR, HELDOUT_DIR, heldout_examples, load_corpus
-from nlp.text_norm import normalise
+from nlp.text_norm import normalize
 
 
 def test_heldout_set_never_overlaps_the_training_corpus():
@@ -12,9 +12,9 @@ def test_heldout_set_never_overlaps_the_training_corpus():
     assert HELDOUT_DIR.is_dir() and len(held) >= 150
     assert {e.id for e in train} & {e.id for e in held} == set()
     def key(e):
-        return normalise(e.text)[:200]
+        return normalize(e.text)[:200]
     assert {key(e) for e in train} & {key(e) for e in held} == set()
-    assert {normalise(e.title) for e in train} & {normalise(e.title) for e in held} == set()
+    assert {normalize(e.title) for e in train} & {normalize(e.title) for e in held} == set()
 
 
 def test_no_two_labelled_texts_share_a_template():
@@ -23,7 +23,7 @@ def test_no_two_labelled_texts_share_a_template():
     from collections import Counter, defaultdict
 
     examples = load_corpus(CORPUS_DIR) + heldout_examples()
-    texts = [(e.id, normalise(e.text).split()) for e in examples]
+    texts = [(e.id, normalize(e.text).split()) for e in examples]
     grams = {i: {" ".join(w[k:k + 4]) for k in range(len(w) - 3)} for i, w in texts}
     owners = defaultdict(list)
     for i, shingles in grams.items():

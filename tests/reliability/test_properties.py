@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis) for the parsers that read untrusted input: amounts, dates,
-URL canonicalisation and the source registry. Each property holds for any input hypothesis can
+URL canonicalization and the source registry. Each property holds for any input hypothesis can
 find, including arbitrary Unicode text.
 
 Examples are derandomized in CI and `make test` (profile "ci" in tests/conftest.py); `make fuzz`
