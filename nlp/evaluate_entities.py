@@ -22,7 +22,6 @@ from nlp.eval_data import GoldDoc, load_eval_set
 from nlp.metrics import Ratio, Scores
 from nlp.types import Entities
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 EVAL_DIR = Path(__file__).parent / "data" / "entities_eval"
 SPLITS = {"dev": EVAL_DIR / "dev.jsonl", "test": EVAL_DIR / "test.jsonl"}
 
@@ -182,7 +181,7 @@ class SeedSummary:
     amounts: list[str]
 
 
-def extract_seeds(extractor, seeds_dir: Path = SEEDS_DIR) -> list[SeedSummary]:
+def extract_seeds(extractor, seeds_dir: Path) -> list[SeedSummary]:
     """Run the extractor on the real seed articles (read in place, never copied): a look at
     what the pipeline finds in unlabelled real text. Empty when the folder is absent."""
     summaries = []

@@ -79,8 +79,7 @@ def test_real_text_floors(extractor, split):
 
 
 def test_seed_articles_give_entities(extractor):
-    require_shared("seeds")  # extract_seeds reads them in place
-    summaries = extract_seeds(extractor)
+    summaries = extract_seeds(extractor, require_shared("seeds"))
     assert summaries, "no seed articles found"
     for summary in summaries:
         assert summary.organisations, f"{summary.name}: no organisation found"
