@@ -10,11 +10,11 @@ no site is in both halves: `split_of(site_of(url))`. Tune on `dev`; report on bo
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from nlp.eval_data import SOURCE_TYPES, EvalDataError, GoldDoc, parse_doc
+from nlp.jsonl import jsonl_records
 
 REALTEXT_PATH = Path(__file__).parent / "data" / "realtext" / "excerpts.jsonl"
 SPLIT_SALT = "realtext-1"  # changing it moves sites between the halves: never do it after tuning
@@ -41,14 +41,9 @@ def split_of(site: str) -> str:
 def load_records(path: Path = REALTEXT_PATH) -> list[dict]:
     """Validated records (with `site` and `split` added); errors name the line."""
     records, seen = [], set()
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalDataError(f"{where}: not JSON ({exc})") from exc
+    for where, raw in jsonl_records(path, EvalDataError):
+        if not isinstance(raw, dict):
+            raise EvalDataError(f"{where}: not a JSON object")
         if missing := _KEYS - set(raw):
             raise EvalDataError(f"{where}: missing keys {sorted(missing)}")
         if unknown := set(raw) - _KEYS - {"note"}:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.jsonl import jsonl_records
 from store.taxonomy import TAXONOMY
 
 PRACTICE_TYPES = TAXONOMY.ids("practice_types")
@@ -78,14 +79,7 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[Example]:
     if not files:
         raise CorpusError(f"{corpus_dir}: no *.jsonl files")
     for path in files:
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{n}"
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{where}: not JSON ({exc})") from exc
+        for where, raw in jsonl_records(path, CorpusError):
             example = parse_example(raw, where)
             if example.id in seen:
                 raise CorpusError(f"{where}: id {example.id} already used at {seen[example.id]}")
