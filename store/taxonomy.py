@@ -50,9 +50,6 @@ class Taxonomy:
                                 f"(sections: {', '.join(self.sections)})")
         return self.sections[section]
 
-    def all_ids(self) -> set[str]:
-        return {label.id for labels in self.sections.values() for label in labels}
-
 
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     """Read and validate a taxonomy file: entries need exactly id, name and description, and
