@@ -5,6 +5,7 @@ the work; read-only readers are never blocked while the pipeline writes."""
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ from tests.reliability.procs import PIPELINE, ROOT, has_traceback, kill_tree, st
 
 pytestmark = pytest.mark.slow
 SEED = 20261122
+HOOKS = Path(__file__).parent / "hooks"
 HOSTS, PER_HOST = 6, 8
 
 
@@ -44,6 +46,12 @@ def count(db: Path, sql: str) -> int:
 def integrity(db: Path) -> str:
     with ro(db) as conn:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def hang_env(variable: str, n: int, marker: Path) -> dict[str, str]:
+    """Environment that loads the test-only hooks (hooks/sitecustomize.py) and arms one."""
+    return {"PYTHONPATH": os.pathsep.join([str(HOOKS), str(ROOT)]), variable: str(n),
+            "OBS_TEST_HANG_MARKER": str(marker)}
 
 
 def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout_s: float = 180) -> bool:
@@ -121,10 +129,14 @@ def test_crawl_killed_twice_then_rerun_loses_nothing(news_web: Path, tmp_path: P
     reader = Reader(db)
     reader.start()
     kept: set[str] = set()
-    for _ in range(2):
-        target = len(kept) + rng.randint(3, (total - len(kept)) // 3)
-        proc = start([*PIPELINE, *args], tmp=tmp_path)
-        assert kill_when(proc, lambda t=target: count(db, "SELECT count(*) FROM articles") >= t)
+    for attempt in range(2):
+        # the hook stops the n-th save of this run inside its transaction, so the kill lands
+        # mid-write at a known point however fast the machine crawls
+        n = rng.randint(3, (total - len(kept)) // 3)
+        marker = tmp_path / f"crawl-hang-{attempt}.marker"
+        proc = start([*PIPELINE, *args], tmp=tmp_path, env=hang_env("OBS_TEST_HANG_IN_SAVE", n,
+                                                                    marker))
+        assert kill_when(proc, marker.exists)
         assert integrity(db) == "ok"
         with ro(db) as conn:
             now = {u for (u,) in conn.execute("SELECT url FROM articles")}
@@ -150,15 +162,18 @@ def test_analyze_killed_then_rerun_finishes_every_article_once(tmp_path: Path):
     db = tmp_path / "analyze.db"
     total = 30
     build_db(db, total, analyzed=False)
-    done_sql = "SELECT count(*) FROM articles WHERE analysed_at IS NOT NULL"
     target = rng.randint(1, total - 5)
-    proc = start([*PIPELINE, "analyze", "--db", str(db)], tmp=tmp_path)
-    assert kill_when(proc, lambda: count(db, done_sql) >= target, timeout_s=240)
+    # the hook stops the stage right after its target-th commit: the kill lands at a known
+    # point however fast the machine analyses (polling the count raced a fast machine)
+    marker = tmp_path / "analysis-hang.marker"
+    proc = start([*PIPELINE, "analyze", "--db", str(db)], tmp=tmp_path,
+                 env=hang_env("OBS_TEST_HANG_AFTER_ANALYSIS", target, marker))
+    assert kill_when(proc, marker.exists, timeout_s=240)
     assert integrity(db) == "ok"
     with ro(db) as conn:
         before = {r[0]: r[1] for r in conn.execute(
             "SELECT id, analysed_at FROM articles WHERE analysed_at IS NOT NULL")}
-    assert target <= len(before) < total
+    assert len(before) == target
     done = finish(["analyze", "--db", str(db)], tmp_path)
     assert done.returncode == 0, done.stderr
     with ro(db) as conn:
@@ -218,10 +233,11 @@ def test_killed_scheduler_and_job_leave_no_stale_lock_and_are_recorded(news_web:
     db = tmp_path / "sched.db"
     schedule = _schedule(tmp_path, news_web)
     # A scheduled crawl job (the function APScheduler runs) killed in the middle of its crawl.
+    marker = tmp_path / "job-hang.marker"
     job = start([sys.executable, "-c", "import sys; from scheduler.jobs import run_job; "
                  "run_job('raccolta', sys.argv[1], sys.argv[2])", str(schedule), str(db)],
-                tmp=tmp_path)
-    assert kill_when(job, lambda: count(db, "SELECT count(*) FROM articles") >= 5)
+                tmp=tmp_path, env=hang_env("OBS_TEST_HANG_IN_SAVE", 5, marker))
+    assert kill_when(job, marker.exists)
     assert count(db, "SELECT count(*) FROM job_runs WHERE status = 'running'") == 1
     # The scheduler, killed while idle, then started again: the kernel dropped its lock.
     first = start([*PIPELINE, "schedule", "--config", str(schedule), "--db", str(db)],
