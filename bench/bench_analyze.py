@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_analyze.py [--articles 300] [--workers 2]
 
 Builds a database of N articles made of the entity evaluation texts (organisations, places and
-amounts as in real news, ~3 paragraphs each), then analyses copies of it with `analyze_db`:
+amounts as in real news, ~3 paragraphs each), then analyzes copies of it with `analyze_db`:
 once with one process, once with a pool of `--workers` processes. Models are loaded before the
 clock starts in both cases (the pool's forkserver is warmed on a tiny database), so the figures
 compare analysis and storage only; the time to load the models is printed apart. Prints

@@ -128,7 +128,7 @@ def _article_rows(i: int, rng: random.Random, tpl: Template, comune: dict,
         "org_types": json.dumps(sorted({"pubblico", partner["type"]})),
         "comuni": json.dumps([comune["name"]]), "province": json.dumps([comune["provincia"]]),
         "regioni": json.dumps([comune["regione"]]),
-        "analysed_at": f"{day.isoformat()}T09:00:00+00:00", "model_version": "bench",
+        "analyzed_at": f"{day.isoformat()}T09:00:00+00:00", "model_version": "bench",
         "pipeline_version": "bench",
     }
     mentions = [{"id": f"{aid}:{k}", "article_id": aid, "org_id": org["id"],

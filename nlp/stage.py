@@ -35,7 +35,7 @@ def analyze_db(
 ) -> AnalyzeReport:
     """Analyze articles not yet analyzed (or all); one article failing never stops the run.
 
-    With `workers` > 1 a pool of processes analyses (`nlp.pool`: the models are loaded once,
+    With `workers` > 1 a pool of processes analyzes (`nlp.pool`: the models are loaded once,
     not in this process) and this process alone writes, in the order of the articles, so the
     stored results do not depend on the number of workers. Each article is committed on its
     own, so a killed run loses at most the articles in hand and a re-run carries on where it

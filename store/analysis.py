@@ -18,7 +18,7 @@ _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
 
 def articles_to_analyze(db: sqlite_utils.Database, *, everything: bool = False,
                         limit: int | None = None) -> list[dict]:
-    where = "" if everything else "WHERE analysed_at IS NULL"
+    where = "" if everything else "WHERE analyzed_at IS NULL"
     sql = f"SELECT id, title, text, published FROM articles {where} ORDER BY published, id"
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -142,7 +142,7 @@ def _facet_columns(result: dict, org_names: dict, pversion: str, mversion: str) 
         "comuni": _uniq(comuni),
         "province": _uniq(p for p in province if p and len(p) > 2),
         "regioni": _uniq(p.get("regione") for p in places),
-        "analysed_at": utcnow(),
+        "analyzed_at": utcnow(),
         "model_version": mversion,
         "pipeline_version": pversion,
     }

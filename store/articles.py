@@ -124,7 +124,7 @@ def _save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
     art.setdefault("fetched_at", utcnow())
     if existing:
         # New text: the analysis is stale and will be redone.
-        art["analysed_at"] = None
+        art["analyzed_at"] = None
     db["articles"].upsert(art, pk="id", alter=False)
     _mark_seen(db, art.get("fetched_url") or art["url"], art, "article", "", art["id"])
     if art["url"] != art.get("fetched_url"):

@@ -85,7 +85,7 @@ def review_candidates(db: sqlite_utils.Database) -> list[dict]:
     """Analyzed articles nobody has reviewed yet, with their predicted labels."""
     rows = db.query(
         "SELECT id, title, relevant, relevance_score, practice_types, policy_areas, "
-        "model_version FROM articles WHERE analysed_at IS NOT NULL "
+        "model_version FROM articles WHERE analyzed_at IS NOT NULL "
         "AND relevance_score IS NOT NULL "
         "AND id NOT IN (SELECT article_id FROM reviews) ORDER BY id"
     )

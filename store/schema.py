@@ -281,7 +281,9 @@ def _m003_job_run_pid(db: sqlite_utils.Database) -> None:
 
 def _m004_publish_views(db: sqlite_utils.Database) -> None:
     # Datasette's public pages read these views (no full text); create them on existing
-    # databases too, and the composite indexes their joins use.
+    # databases too, and the composite indexes their joins use. The views are today's text,
+    # which names columns by today's spelling: rename first (see 011).
+    _analyzed_spelling(db)
     db["article_places"].create_index(["article_id", "place_id"], if_not_exists=True)
     db["mentions"].create_index(["article_id", "org_id"], if_not_exists=True)
     for name in PUBLISH_VIEWS:
@@ -450,6 +452,7 @@ def _m010_publish_people(db: sqlite_utils.Database) -> None:
     # the public can facet them by region, practice type and relevance.
     db["organisations"].enable_fts(["name"], tokenize=FTS_TOKENIZE, create_triggers=True,
                                    replace=True)
+    _analyzed_spelling(db)  # the views below are today's text
     db.create_view("public_amounts", VIEWS["public_amounts"], replace=True)
     db.create_view("public_articles", VIEWS["public_articles"], replace=True)
     db.create_view("map_places", VIEWS["map_places"], replace=True)
@@ -465,6 +468,26 @@ def _m010_publish_people(db: sqlite_utils.Database) -> None:
     db.execute(f"{_TERMS_INSERT}{_amount_terms_select('a', 'articles a')}")
 
 
+# Columns renamed by a migration: (table, old name) -> new name. The migration tests follow a
+# row's value from the old name to the new one.
+RENAMED_COLUMNS: dict[tuple[str, str], str] = {("articles", "analysed_at"): "analyzed_at"}
+
+
+def _analyzed_spelling(db: sqlite_utils.Database) -> None:
+    """One spelling of "analyze" in the schema as in the code: `articles.analysed_at` becomes
+    `analyzed_at`. SQLite renames the column inside views, triggers and indexes too; the old
+    index is dropped so the current index list does not add a second one. Idempotent: the
+    view-creating migrations before 011 call it as well, since they create today's views."""
+    for (table, old), new in RENAMED_COLUMNS.items():
+        if db[table].exists() and old in db[table].columns_dict:
+            db.execute(f"ALTER TABLE [{table}] RENAME COLUMN [{old}] TO [{new}]")
+            db.execute(f"DROP INDEX IF EXISTS [idx_{table}_{old}]")
+
+
+def _m011_analyzed_spelling(db: sqlite_utils.Database) -> None:
+    _analyzed_spelling(db)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -476,6 +499,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("008_frontier", _m008_frontier),
     ("009_refused_pages", _m009_refused_pages),
     ("010_publish_people", _m010_publish_people),
+    ("011_analyzed_spelling", _m011_analyzed_spelling),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -487,7 +511,7 @@ INDEXES: dict[str, list[list[str]]] = {
         ["relevant", "published"],
         ["cluster_id"],
         ["content_hash"],
-        ["analysed_at"],
+        ["analyzed_at"],
     ],
     "seen_urls": [["source_id", "status"]],
     "frontier": [["url"], ["source_id", "kind"]],
@@ -556,7 +580,7 @@ VIEWS: dict[str, str] = {
             a.relevance_score, a.snippet, a.url,
             (SELECT s.kind FROM sources s WHERE s.id = a.source_id) AS source_kind,
             a.source_id, a.author,
-            a.month, a.year, a.week, a.cluster_id, a.fetched_at, a.analysed_at, a.id,
+            a.month, a.year, a.week, a.cluster_id, a.fetched_at, a.analyzed_at, a.id,
             a.rowid AS rowid
         FROM articles a
     """,

@@ -212,13 +212,15 @@ def test_every_known_error_of_the_cli_exists():
 
 def test_one_spelling_of_ize_verbs_in_code():
     """analyze, canonicalize, normalize, lemmatize: one spelling in identifiers and prose
-    (the stored column `analysed_at` keeps its published name)."""
+    (the old column name `analysed_at` stays only in the schema's migration history)."""
     british = re.compile(r"(?<![A-Za-z])(analys(e|ed|er|ing)(?![a-z])|normalis|lemmatis|"
                          r"canonicalis)", re.IGNORECASE)
     offenders = []
     for path in python_files("crawler", "nlp", "store", "digest", "publish", "scheduler",
                              "demo_sites", "datasette_config", "pipeline.py", "cli_support.py"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if british.search(line.replace("analysed_at", "")):
+            if path.name == "schema.py":  # migration 001 created the old column name
+                line = line.replace("analysed_at", "")
+            if british.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{n}")
     assert offenders == []

@@ -123,7 +123,7 @@ def test_republished_press_release_is_one_story(demo):
 
 
 def test_every_article_is_analyzed_with_versions(demo):
-    pending = rows(demo.db, "SELECT count(*) n FROM articles WHERE analysed_at IS NULL")
+    pending = rows(demo.db, "SELECT count(*) n FROM articles WHERE analyzed_at IS NULL")
     assert pending[0]["n"] == 0
     versions = rows(demo.db, "SELECT DISTINCT model_version, pipeline_version FROM articles")
     assert len(versions) == 1 and all(versions[0].values())

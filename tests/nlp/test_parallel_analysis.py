@@ -1,6 +1,6 @@
 """`analyze --workers N`: a pool of real analysis processes (real models) and one writer to a
 real SQLite file. Same stored analysis whatever the number of workers; a re-run after a partial
-run analyses only the rest; a worker killed mid-run never leaves an article marked analyzed
+run analyzes only the rest; a worker killed mid-run never leaves an article marked analyzed
 without results."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def analyzed_ids(path: Path) -> set[str]:
     conn = sqlite3.connect(path)
     try:
         return {r[0] for r in conn.execute(
-            "SELECT id FROM articles WHERE analysed_at IS NOT NULL")}
+            "SELECT id FROM articles WHERE analyzed_at IS NOT NULL")}
     finally:
         conn.close()
 
@@ -55,7 +55,7 @@ def test_two_workers_store_exactly_what_one_worker_stores(one_worker_db, tmp_pat
         assert got[table] == expected[table], table
 
 
-def test_a_rerun_after_a_partial_run_analyses_only_the_rest(one_worker_db, tmp_path):
+def test_a_rerun_after_a_partial_run_analyzes_only_the_rest(one_worker_db, tmp_path):
     path = tmp_path / "obs.db"
     build_news_db(path, N_ARTICLES)
     stop_after = 9

@@ -28,7 +28,7 @@ def add_article(db, article_id: str, *, score: float, relevant: bool, practice=N
         "id": article_id, "url": f"https://example.org/{article_id}", "title": title or article_id,
         "text": text, "relevant": int(relevant), "relevance_score": score,
         "practice_types": json.dumps(list(practice)), "policy_areas": json.dumps(list(policy)),
-        "analysed_at": "2026-11-20T10:00:00+00:00", "model_version": "clf-test",
+        "analyzed_at": "2026-11-20T10:00:00+00:00", "model_version": "clf-test",
     })
     rows = [{"id": f"{article_id}:relevance:relevant", "article_id": article_id,
              "task": "relevance", "label": "relevant", "score": score, "evidence": "",

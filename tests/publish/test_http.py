@@ -24,7 +24,7 @@ PUBLIC_COLUMNS = {
     "rowid", "id", "title", "published", "source_id", "source_name", "source_kind", "url",
     "snippet", "author", "relevant", "relevance_score", "practice_types", "policy_areas",
     "organisations", "org_types", "comuni", "province", "regioni", "month", "year", "week",
-    "cluster_id", "fetched_at", "analysed_at",
+    "cluster_id", "fetched_at", "analyzed_at",
 }
 CUSTOM_PAGES = {"/licenze": "Apache-2.0", "/informazioni": "Come funziona",
                 "/grafici": "Articoli pertinenti per tipo di pratica",

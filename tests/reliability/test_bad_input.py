@@ -220,7 +220,7 @@ def test_full_disk_while_analyzing_stops_with_one_message_and_a_sound_database(t
     one_clear_error(run, str(db), "cannot store analyses")
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        done = conn.execute("SELECT count(*) FROM articles WHERE analysed_at IS NOT NULL")
+        done = conn.execute("SELECT count(*) FROM articles WHERE analyzed_at IS NOT NULL")
         assert done.fetchone()[0] < 40
 
 

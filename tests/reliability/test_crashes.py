@@ -164,7 +164,7 @@ def test_analyze_killed_then_rerun_finishes_every_article_once(tmp_path: Path):
     build_db(db, total, analyzed=False)
     target = rng.randint(1, total - 5)
     # the hook stops the stage right after its target-th commit: the kill lands at a known
-    # point however fast the machine analyses (polling the count raced a fast machine)
+    # point however fast the machine analyzes (polling the count raced a fast machine)
     marker = tmp_path / "analysis-hang.marker"
     proc = start([*PIPELINE, "analyze", "--db", str(db)], tmp=tmp_path,
                  env=hang_env("OBS_TEST_HANG_AFTER_ANALYSIS", target, marker))
@@ -172,12 +172,12 @@ def test_analyze_killed_then_rerun_finishes_every_article_once(tmp_path: Path):
     assert integrity(db) == "ok"
     with ro(db) as conn:
         before = {r[0]: r[1] for r in conn.execute(
-            "SELECT id, analysed_at FROM articles WHERE analysed_at IS NOT NULL")}
+            "SELECT id, analyzed_at FROM articles WHERE analyzed_at IS NOT NULL")}
     assert len(before) == target
     done = finish(["analyze", "--db", str(db)], tmp_path)
     assert done.returncode == 0, done.stderr
     with ro(db) as conn:
-        after = dict(conn.execute("SELECT id, analysed_at FROM articles"))
+        after = dict(conn.execute("SELECT id, analyzed_at FROM articles"))
         dupes = conn.execute("SELECT article_id, task, label, count(*) FROM labels "
                              "GROUP BY 1, 2, 3 HAVING count(*) > 1").fetchall()
     assert all(after[i] == stamp for i, stamp in before.items())  # not redone, not lost

@@ -112,7 +112,7 @@ def test_a_week_of_crawls_analyses_and_the_monday_digest(week):
     later = [json.loads(r["counts"])["new_articles"] for r in runs if r["job"] == "crawl-all"]
     assert later[1:] == [0, 0]  # incremental: nothing new on an unchanged site
     store = open_db(db)
-    assert store.execute("SELECT count(*) FROM articles WHERE analysed_at IS NULL").fetchone()[
+    assert store.execute("SELECT count(*) FROM articles WHERE analyzed_at IS NULL").fetchone()[
         0] == 0
     digest = store["digests"].get("2026-W47")
     assert json.loads(digest["stats"])["stories"] >= 3

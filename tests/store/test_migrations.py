@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 
 from store.db import open_db, transaction
-from store.schema import MIGRATIONS
+from store.schema import MIGRATIONS, RENAMED_COLUMNS
 
 
 def _at_step(path, n: int) -> sqlite_utils.Database:
@@ -55,7 +55,10 @@ def _still_there(db: sqlite_utils.Database, before: dict[str, list[dict]]) -> No
     for table, rows in before.items():
         assert db[table].exists(), f"migration dropped {table}"
         after = list(db[table].rows)
+        columns = db[table].columns_dict
         for old in rows:
+            old = {(RENAMED_COLUMNS[table, k] if (table, k) in RENAMED_COLUMNS and k not in columns
+                    else k): v for k, v in old.items()}
             assert any(all(new.get(k) == v for k, v in old.items()) for new in after), (
                 f"{table}: row lost or changed: {old}")
 
@@ -83,3 +86,27 @@ def test_an_old_database_opens_at_the_current_schema_with_its_data(tmp_path):
     _still_there(current, before)
     assert current.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert "articles_fts" in current.table_names()
+
+
+def test_the_renamed_column_keeps_its_values_views_and_index(tmp_path):
+    """011 renames `articles.analysed_at`: a database from before every view-creating
+    migration and one from just before 011 both end with the new name only, their values,
+    working views and one index on it."""
+    for step in (3, len(MIGRATIONS) - 1):
+        path = tmp_path / f"old-{step}.db"
+        db = _at_step(path, step)
+        if "analyzed_at" in db["articles"].columns_dict:  # as the code before 011 left it
+            db.execute("ALTER TABLE articles RENAME COLUMN analyzed_at TO analysed_at")
+            db.execute("DROP INDEX IF EXISTS idx_articles_analyzed_at")
+            db.execute("CREATE INDEX idx_articles_analysed_at ON articles (analysed_at)")
+        before = _fill(db)
+        stamps = sorted(r["analysed_at"] for r in before["articles"])
+        db.conn.close()
+        current = open_db(path)
+        columns = current["articles"].columns_dict
+        assert "analyzed_at" in columns and "analysed_at" not in columns
+        assert sorted(r["analyzed_at"] for r in current["articles"].rows) == stamps
+        current.execute("SELECT count(*) FROM public_articles").fetchone()
+        indexed = [i.columns for i in current["articles"].indexes]
+        assert indexed.count(["analyzed_at"]) == 1
+        current.conn.close()

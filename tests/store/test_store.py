@@ -157,7 +157,7 @@ def test_database_stays_consistent_when_a_write_fails(db):
     with pytest.raises(KeyError):
         save_analysis(db, res.article_id, BODY, broken)
     assert db["mentions"].count == 0 and db["labels"].count == 0
-    assert db["articles"].get(res.article_id)["analysed_at"] is None
+    assert db["articles"].get(res.article_id)["analyzed_at"] is None
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
