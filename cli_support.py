@@ -5,6 +5,8 @@ Kept apart from pipeline.py so the command module stays a list of thin commands.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 import re
 import sys
@@ -68,6 +70,15 @@ def progress_bar(console: Console) -> Progress:
         console=console,
         transient=False,
     )
+
+
+def parse_day(value: str, option: str, fail: Callable[[str], None]) -> dt.date:
+    """An ISO date given on the command line, or a clear error naming the option."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: data non valida {value!r} (atteso AAAA-MM-GG)")
+        raise  # fail() exits; this keeps type checkers content
 
 
 def read_text_input(file: str, fail: Callable[[str], None]) -> str:

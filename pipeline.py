@@ -87,13 +87,17 @@ def analyze(
 def analyze_text(
     file: Annotated[str, typer.Argument(help="File di testo, o - per lo standard input.")] = "-",
     title: Annotated[str, typer.Option(help="Titolo dell'articolo, se noto.")] = "",
+    published: Annotated[str | None, typer.Option(
+        help="Data di pubblicazione (AAAA-MM-GG): risolve le date senza anno, come "
+        "\"entro il 15 gennaio\"; predefinita: oggi.")] = None,
 ) -> None:
     """Analizza un articolo in testo semplice e stampa il risultato in JSON."""
-    from cli_support import read_text_input
+    from cli_support import parse_day, read_text_input
     from nlp.analyze import load_analyzer
 
+    day = parse_day(published, "--published", fail) if published else None
     text = read_text_input(file, fail)
-    analysis = load_analyzer().analyze(text, title)
+    analysis = load_analyzer().analyze(text, title, day)
     print(json.dumps(analysis.to_json(), ensure_ascii=False, indent=2))
 
 
@@ -229,6 +233,21 @@ def evaluate_entities(
         print(evaluate_all(load_extractor(), max_errors=errors))
     else:
         print(format_report(evaluate(load_extractor(), load_eval_set(data)), errors))
+
+
+@app.command("evaluate-procedures")
+def evaluate_procedures(
+    data: Annotated[Path | None, typer.Option(
+        help="Insieme annotato (JSONL); predefinito: nlp/data/procedures.")] = None,
+    errors: Annotated[int, typer.Option(
+        help="Elenca questo numero di errori della metà dev.")] = 0,
+) -> None:
+    """Procedure, stadi, enti procedenti, scadenze, ruoli degli importi ed eventi: prima la
+    metà test, poi la metà dev dell'insieme annotato."""
+    from nlp.analyze import load_analyzer
+    from nlp.evaluate_procedures import PROCEDURES_PATH, evaluate_halves
+
+    print(evaluate_halves(load_analyzer(), data or PROCEDURES_PATH, max_errors=errors))
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +24,16 @@ class Analyzer:
     def model_version(self) -> str:
         return self.classifiers.version
 
-    def analyze(self, text: str, title: str = "") -> Analysis:
+    def analyze(self, text: str, title: str = "", published: dt.date | None = None) -> Analysis:
+        """`published` resolves dates without a year ("entro il 15 gennaio"); today when
+        unknown."""
+        from nlp.procedures import read_procedures
+
         text = clean_input(text)
         title = clean_input(title)
         ents = self.extractor.extract(text)
         cls = self.classifiers.predict(title, text)
+        found = read_procedures(text, title, published or dt.date.today(), cls, ents)
         return Analysis(
             relevant=cls.relevant,
             relevance_score=cls.relevance_score,
@@ -35,9 +41,11 @@ class Analyzer:
             policy_areas=cls.policy_areas,
             organisations=ents.organisations,
             places=ents.places,
-            amounts=ents.amounts,
+            amounts=found.amounts,
             model_version=self.model_version,
             pipeline_version=self.pipeline_version,
+            procedure=found.procedure,
+            events=found.events,
         )
 
 

@@ -30,7 +30,7 @@ from nlp.places import GAZETTEER_DIR, PATTERNS_DIR
 from nlp.types import AmountMention, Entities, OrgMention, PlaceMention
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "ner"
-PIPELINE_REVISION = "2"  # bump when component code changes what is extracted
+PIPELINE_REVISION = "3"  # bump when component code changes what is extracted (3: section 7)
 CHUNK_CHARS = 100_000
 MAX_TEXT_CHARS = 20_000_000
 _HTML_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[!/]?[a-zA-Z][^<>]{0,2000}>",

@@ -14,6 +14,8 @@ pools is reported failed (its outcome carries the error), never silently dropped
 
 from __future__ import annotations
 
+import datetime as dt
+
 import multiprocessing
 import os
 import threading
@@ -56,22 +58,31 @@ def _init_worker() -> None:
     _analyzer, _setup_error = pool_models.analyzer, pool_models.error
 
 
-def analyze_one(analyzer, title: str, text: str) -> dict:
-    """The analyze-text JSON plus the organisation keys the store links through."""
-    analysis = analyzer.analyze(text or "", title or "")
+def analyze_one(analyzer, title: str, text: str, published: str | None = None) -> dict:
+    """The analyze-text JSON plus the organisation keys the store links through. `published`
+    (the stored ISO date or time) resolves dates written without a year."""
+    analysis = analyzer.analyze(text or "", title or "", published_date(published))
     out = analysis.to_json()
     for item, org in zip(out["organisations"], analysis.organisations, strict=True):
         item["key"] = org.key
     return out
 
 
-def _analyze_chunk(items: list[tuple[str, str, str]]) -> list[Outcome]:
+def published_date(value: str | None) -> dt.date | None:
+    """The day of a stored publication date ("2026-11-20" or "2026-11-20T09:30:00+01:00")."""
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _analyze_chunk(items: list[tuple[str, str, str, str | None]]) -> list[Outcome]:
     if _setup_error is not None:
         raise WorkerSetupError(f"modelli di analisi non caricati: {_setup_error}")
     out = []
-    for article_id, title, text in items:
+    for article_id, title, text, published in items:
         try:
-            out.append(Outcome(article_id, analyze_one(_analyzer, title, text)))
+            out.append(Outcome(article_id, analyze_one(_analyzer, title, text, published)))
         except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
             out.append(Outcome(article_id, None, f"{type(exc).__name__}: {exc}"))
     return out
@@ -133,7 +144,8 @@ def _take_chunk(pending: deque, size: int) -> list[tuple[dict, int]]:
 def _submit(pool: ProcessPoolExecutor, chunk: list) -> tuple[list, Future | None]:
     if max(breaks for _, breaks in chunk) >= MAX_BREAKS:
         return chunk, None
-    items = [(art["id"], art.get("title") or "", art.get("text") or "") for art, _ in chunk]
+    items = [(art["id"], art.get("title") or "", art.get("text") or "", art.get("published"))
+             for art, _ in chunk]
     return chunk, pool.submit(_analyze_chunk, items)
 
 

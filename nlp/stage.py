@@ -66,7 +66,8 @@ def _analyze_here(todo: list[dict], analyzer: Analyzer | None) -> Iterator[Outco
     analyzer = analyzer or load_analyzer()
     for art in todo:
         try:
-            yield Outcome(art["id"], analyze_one(analyzer, art["title"], art["text"]))
+            yield Outcome(art["id"], analyze_one(analyzer, art["title"], art["text"],
+                                                 art.get("published")))
         except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
             yield Outcome(art["id"], None, f"{type(exc).__name__}: {exc}")
 

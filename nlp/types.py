@@ -42,6 +42,8 @@ class AmountMention:
     end: int
     kind: str  # money | percent
     value: float
+    # budget | contributo | cofinanziamento | fondo | per_unita | costo | altro (section 7)
+    role: str = "altro"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Analysis:
     amounts: list[AmountMention]
     model_version: str = ""
     pipeline_version: str = ""
+    procedure: dict | None = None  # the main procedure (nlp.procedures), None when none
+    events: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The fixed analyze-text schema (keys are part of the public interface)."""
@@ -93,6 +97,8 @@ class Analysis:
             ],
             "places": [asdict(p) for p in self.places],
             "amounts": [asdict(a) for a in self.amounts],
+            "procedure": self.procedure,
+            "events": self.events,
             "model_version": self.model_version,
             "pipeline_version": self.pipeline_version,
         }

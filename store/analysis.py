@@ -97,7 +97,8 @@ def save_analysis(db: sqlite_utils.Database, article_id: str, text: str, result:
     pversion = result.get("pipeline_version", "")
     mversion = result.get("model_version", "")
     with transaction(db):
-        for table in ("mentions", "article_places", "amounts", "labels"):
+        for table in ("mentions", "article_places", "amounts", "labels", "events",
+                      "article_procedures"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
         old_orgs = [r[0] for r in db.execute(
             "SELECT DISTINCT org_id FROM mentions WHERE article_id = ?", [article_id])]
@@ -116,11 +117,37 @@ def save_analysis(db: sqlite_utils.Database, article_id: str, text: str, result:
         db["amounts"].upsert_all(
             [{"id": f"{article_id}:{a['start']}", "article_id": article_id, "text": a["text"],
               "start": a["start"], "end": a["end"], "kind": a["kind"], "value": a["value"],
-              "context": _context(text, a["start"], a["end"]), "pipeline_version": pversion}
+              "role": a.get("role"), "context": _context(text, a["start"], a["end"]),
+              "pipeline_version": pversion}
              for a in result["amounts"]], pk="id")
+        _save_procedure(db, article_id, result.get("procedure"), pversion)
+        db["events"].upsert_all(
+            [{"id": f"{article_id}:{e['start_char']}", "article_id": article_id,
+              **{k: e.get(k) for k in ("type", "title", "start", "end", "place", "venue",
+                                       "registration", "text", "start_char", "end_char")},
+              "online": int(bool(e.get("online"))), "past": int(bool(e.get("past"))),
+              "organisers": json.dumps(e.get("organisers") or [], ensure_ascii=False),
+              "pipeline_version": pversion}
+             for e in result.get("events") or []], pk="id")
         db["labels"].upsert_all(_label_rows(article_id, result, mversion), pk="id")
         _refresh_org_counts(db, sorted(set(old_orgs) | set(org_names)))
         db["articles"].update(article_id, _facet_columns(result, org_names, pversion, mversion))
+
+
+def _save_procedure(db, article_id: str, proc: dict | None, pversion: str) -> None:
+    if not proc:
+        return
+    ente = proc.get("ente_procedente") or {}
+    db["article_procedures"].upsert({
+        "article_id": article_id, "instrument": proc.get("instrument"),
+        "ente_text": ente.get("text"), "ente": ente.get("canonical"),
+        "subject": proc.get("subject"), "stage": proc.get("stage"),
+        "deadline": proc.get("deadline"),
+        "partners": json.dumps(proc.get("partners") or [], ensure_ascii=False),
+        "territory": json.dumps(proc.get("territory") or [], ensure_ascii=False),
+        "duration": proc.get("duration"), "evidence": proc.get("evidence"),
+        "pipeline_version": pversion,
+    }, pk="article_id")
 
 
 def _uniq(values) -> str:

@@ -488,6 +488,55 @@ def _m011_analyzed_spelling(db: sqlite_utils.Database) -> None:
     _analyzed_spelling(db)
 
 
+def _m012_article_procedures(db: sqlite_utils.Database) -> None:
+    # Section 7 of the annotation guidelines, per article: the role of each money amount, the
+    # main procedure the article tells about, and the events it announces; all with the
+    # pipeline version that produced them, replaced with the rest of an article's analysis.
+    db["amounts"].add_column("role", str)
+    db["article_procedures"].create(
+        {
+            "article_id": str,
+            "instrument": str,
+            "ente_text": str,
+            "ente": str,  # canonical name of the ente procedente
+            "subject": str,
+            "stage": str,
+            "deadline": str,  # ISO date, or date and time
+            "partners": str,  # JSON array of canonical names
+            "territory": str,  # JSON array of place names
+            "duration": str,
+            "evidence": str,
+            "pipeline_version": str,
+        },
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    db["events"].create(
+        {
+            "id": str,  # article_id:start_char
+            "article_id": str,
+            "type": str,
+            "title": str,
+            "start": str,  # ISO date, or date and time
+            "end": str,
+            "place": str,
+            "venue": str,
+            "online": int,
+            "organisers": str,  # JSON array
+            "registration": str,
+            "past": int,
+            "text": str,
+            "start_char": int,
+            "end_char": int,
+            "pipeline_version": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -500,6 +549,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("009_refused_pages", _m009_refused_pages),
     ("010_publish_people", _m010_publish_people),
     ("011_analyzed_spelling", _m011_analyzed_spelling),
+    ("012_article_procedures", _m012_article_procedures),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -519,7 +569,9 @@ INDEXES: dict[str, list[list[str]]] = {
     "crawl_runs": [["source_id", "started"]],
     "mentions": [["article_id"], ["org_id"], ["article_id", "org_id"]],
     "article_places": [["article_id"], ["place_id"], ["article_id", "place_id"]],
-    "amounts": [["article_id"], ["kind", "value"]],
+    "amounts": [["article_id"], ["kind", "value"], ["role"]],
+    "article_procedures": [["stage"], ["instrument"], ["deadline"]],
+    "events": [["article_id"], ["start"]],
     "labels": [["article_id"], ["task", "label"]],
     "reviews": [["article_id", "task"]],
     "org_aliases": [["org_id"]],

@@ -245,3 +245,36 @@ def test_text_helpers():
     assert hamming(same, edited) < hamming(same, simhash("Partita di calcio " * 20))
     assert shingle_similarity(BODY, BODY) == 1.0
     assert shingle_similarity(BODY, "Partita di calcio allo stadio " * 5) == 0.0
+
+
+# ---------------------------------------------------------------- procedures (section 7)
+
+
+def test_procedure_events_and_amount_roles_are_stored_and_replaced(db):
+    res = save_article(db, article("https://example.org/p"))
+    result = {
+        **analysis(),
+        "amounts": [{"text": "1,2 milioni di euro", "start": 260, "end": 279, "kind": "money",
+                     "value": 1200000.0, "role": "budget"}],
+        "procedure": {"instrument": "coprogettazione",
+                      "ente_procedente": {"text": "Comune di Lecco", "canonical": "Comune di Lecco"},
+                      "subject": "educativa di strada", "stage": "avviso",
+                      "deadline": "2027-01-15T12:00", "partners": ["Cooperativa Sociale Sineresi"],
+                      "territory": ["Lecco"], "duration": "36 mesi", "evidence": "avviso"},
+        "events": [{"type": "tavolo", "title": None, "start": "2026-12-17T17:30", "end": None,
+                    "place": "Lecco", "venue": "Sala Ticozzi", "online": False,
+                    "organisers": ["Comune di Lecco"], "registration": None, "past": False,
+                    "text": "Un tavolo il 17 dicembre.", "start_char": 40, "end_char": 65}],
+    }
+    for _ in range(2):  # idempotent
+        save_analysis(db, res.article_id, BODY, result)
+    proc = db["article_procedures"].get(res.article_id)
+    assert (proc["instrument"], proc["ente"], proc["stage"], proc["deadline"]) == (
+        "coprogettazione", "Comune di Lecco", "avviso", "2027-01-15T12:00")
+    assert proc["partners"] == '["Cooperativa Sociale Sineresi"]' and proc["pipeline_version"] == "p1"
+    (event,) = db["events"].rows
+    assert (event["type"], event["start"], event["online"], event["past"]) == (
+        "tavolo", "2026-12-17T17:30", 0, 0)
+    assert db["amounts"].get(f"{res.article_id}:260")["role"] == "budget"
+    save_analysis(db, res.article_id, BODY, {**result, "procedure": None, "events": []})
+    assert db["article_procedures"].count == 0 and db["events"].count == 0  # re-analysis replaces
