@@ -31,6 +31,7 @@ REEXTRACT_COUNTS = {"pages": "pagine rilette", "new": "articoli nuovi",
 KNOWN_ERRORS = (
     ("store.db", "StoreError"),
     ("store.reviews", "ReviewError"),
+    ("store.procedures", "ProcedureError"),
     ("store.taxonomy", "TaxonomyError"),
     ("crawler.sources", "SourceError"),
     ("crawler.sources", "UnknownSourceError"),

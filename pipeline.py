@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Consulta e verifica il registro delle fonti.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+procedures_app = typer.Typer(
+    help="Procedure tra più articoli: unire o separare quelle collegate in automatico.",
+    no_args_is_help=True)
+app.add_typer(procedures_app, name="procedures")
 console = Console(stderr=True)
 
 ROOT = Path(__file__).resolve().parent
@@ -296,6 +300,36 @@ def review(
     from nlp.review import run_review
 
     run_review(db, limit=limit, reviewer=reviewer)
+
+
+def _decide(kind: str, db: Path, article_a: str, article_b: str, reviewer: str,
+            note: str) -> None:
+    from nlp.procedures.relink import record_decision
+    from store.db import open_db
+
+    total = record_decision(open_db(db), kind, article_a, article_b, reviewer, note)
+    verb = "uniti nella stessa procedura" if kind == "merge" else "tenuti in procedure diverse"
+    console.print(f"Articoli {escape(article_a)} e {escape(article_b)} {verb}; "
+                  f"procedure ora: {total}.", highlight=False)
+
+
+ArticleArg = Annotated[str, typer.Argument(help="Id di un articolo (colonna id).")]
+ReviewerOpt = Annotated[str, typer.Option(help="Il tuo nome.", envvar="USER")]
+NoteOpt = Annotated[str, typer.Option(help="Motivo della decisione.")]
+
+
+@procedures_app.command("merge")
+def procedures_merge(article_a: ArticleArg, article_b: ArticleArg, db: DbOpt = DEFAULT_DB,
+                     reviewer: ReviewerOpt = "staff", note: NoteOpt = "") -> None:
+    """I due articoli raccontano la stessa procedura (decisione della redazione)."""
+    _decide("merge", db, article_a, article_b, reviewer, note)
+
+
+@procedures_app.command("split")
+def procedures_split(article_a: ArticleArg, article_b: ArticleArg, db: DbOpt = DEFAULT_DB,
+                     reviewer: ReviewerOpt = "staff", note: NoteOpt = "") -> None:
+    """I due articoli raccontano procedure diverse (decisione della redazione)."""
+    _decide("split", db, article_a, article_b, reviewer, note)
 
 
 @app.command()

@@ -21,7 +21,7 @@ FIRST_DAY, LAST_DAY = date(2026, 9, 1), date(2026, 11, 20)
 
 REQUIRED = {"site", "slug", "title", "published", "tags", "paragraphs", "relevant",
             "practice_types", "policy_areas", "organisations", "places", "amounts"}
-OPTIONAL = {"time", "updated", "author", "category", "story", "comments"}
+OPTIONAL = {"time", "updated", "author", "category", "story", "comments", "procedure"}
 
 
 class ContentError(ValueError):
@@ -70,6 +70,7 @@ class Article:
     category: str | None = None
     story: str | None = None
     comments: tuple[Comment, ...] = field(default=())
+    procedure: str | None = None  # same key = articles telling one procedure (its story arc)
 
     @property
     def published_at(self) -> datetime:
@@ -130,6 +131,7 @@ def parse_article(raw: dict, site: str, taxonomy: Taxonomy = TAXONOMY) -> Articl
         organisations=tuple(raw["organisations"]), places=tuple(raw["places"]),
         amounts=tuple(Amount(**amount) for amount in raw["amounts"]),
         comments=tuple(Comment(**comment) for comment in raw.get("comments", [])),
+        procedure=raw.get("procedure"),
     )
     _check_article(article, taxonomy)
     return article

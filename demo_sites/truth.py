@@ -50,6 +50,7 @@ class TruthArticle:
     places: tuple[str, ...]
     amounts: tuple[Amount, ...]
     story: str | None  # same key on two sites = one press release republished
+    procedure: str | None = None  # same key = one co-design procedure told over weeks
 
     @property
     def week(self) -> str:
@@ -119,7 +120,7 @@ def _truth_article(article: Article, base: str, orgs: dict[str, Organisation]) -
         practice_types=article.practice_types, policy_areas=article.policy_areas,
         organisations=article.organisations, organisation_entities=entities,
         places=article.places, amounts=article.amounts,
-        story=article.story,
+        story=article.story, procedure=article.procedure,
     )
 
 

@@ -20,11 +20,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from store.db import open_db, utcnow
 from store.digests import (
+    closing_calls,
     largest_amounts,
     new_organisations,
     relevant_stories,
     save_digest,
+    stage_changes,
     troubled_sources,
+    upcoming_events,
 )
 from store.taxonomy import TAXONOMY
 
@@ -70,6 +73,9 @@ class DigestData:
     new_organisations: list[dict]
     amounts: list[dict]
     health: list[dict]  # sources that failed or went silent
+    closing: list[dict] = field(default_factory=list)  # calls closing in the next 14 days
+    agenda: list[dict] = field(default_factory=list)  # events in the next 14 days
+    stage_changes: list[dict] = field(default_factory=list)  # procedures that moved this week
     generated_at: str = field(default_factory=utcnow)
 
 
@@ -175,7 +181,18 @@ def gather(db: sqlite_utils.Database, week: str, base_url: str) -> DigestData:
         groups=_group(stories), chart=_chart(stories),
         new_organisations=_new_organisations(db, start, end),
         amounts=_amounts(db, start, end), health=_health(db, end),
+        closing=closing_calls(db, *_next_days(end)),
+        agenda=upcoming_events(db, *_next_days(end)),
+        stage_changes=stage_changes(db, start.isoformat(), end.isoformat()),
     )
+
+
+AHEAD_DAYS = 14  # "Avvisi in scadenza" and "Agenda" look this far past the week's Sunday
+
+
+def _next_days(end: date) -> tuple[str, str]:
+    """The fortnight after the digest's week: from the Monday it is sent on."""
+    return (end + timedelta(days=1)).isoformat(), (end + timedelta(days=AHEAD_DAYS)).isoformat()
 
 
 def _environment() -> Environment:
@@ -208,7 +225,10 @@ def _markdown_escape(text: str) -> str:
 
 def render(data: DigestData) -> tuple[str, str]:
     env = _environment()
-    context = asdict(data) | {"practice_names": PRACTICE_NAMES, "org_type_names": ORG_TYPE_NAMES}
+    context = asdict(data) | {"practice_names": PRACTICE_NAMES, "org_type_names": ORG_TYPE_NAMES,
+                              "instrument_names": TAXONOMY.names("instruments"),
+                              "stage_names": TAXONOMY.names("stages"),
+                              "event_type_names": TAXONOMY.names("event_types")}
     return (env.get_template("digest.md.j2").render(**context),
             env.get_template("digest.html").render(**context))
 

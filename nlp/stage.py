@@ -19,6 +19,7 @@ class AnalyzeReport:
     analyzed: int = 0
     relevant: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # article id -> error
+    procedures: int = 0  # procedures across articles after linking
 
 
 def default_workers() -> int:
@@ -56,7 +57,20 @@ def analyze_db(
             _save(db, db_path, outcome, texts[outcome.article_id], report)
         if progress:
             progress(i, len(todo))
+    if todo:
+        report.procedures = _relink(db, db_path)
     return report
+
+
+def _relink(db, db_path: Path) -> int:
+    """Procedures across articles, recomputed from the stored article procedures."""
+    from nlp.procedures.relink import relink
+
+    try:
+        return relink(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{db_path}: impossibile salvare le procedure ({exc}); le analisi "
+                         "degli articoli sono salvate") from exc
 
 
 def _analyze_here(todo: list[dict], analyzer: Analyzer | None) -> Iterator[Outcome]:

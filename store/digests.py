@@ -70,3 +70,42 @@ def save_digest(db: sqlite_utils.Database, week: str, title: str, markdown: str,
         db["digests"].upsert({"week": week, "generated_at": datetime.now().isoformat(
             timespec="seconds"), "title": title, "markdown": markdown, "html": html,
             "stats": json.dumps(stats, ensure_ascii=False)}, pk="week")
+
+
+def closing_calls(db: sqlite_utils.Database, start: str, end: str) -> list[dict]:
+    """Procedures whose deadline for proposals falls between start and end, soonest first,
+    with the article that announced them."""
+    return list(db.query(
+        """SELECT p.id, p.instrument, p.ente, p.subject, p.deadline, a.title, a.url
+           FROM procedures p
+           JOIN articles a ON a.id = (SELECT pa.article_id FROM procedure_articles pa
+                                      WHERE pa.procedure_id = p.id
+                                      ORDER BY pa.published DESC LIMIT 1)
+           WHERE substr(p.deadline, 1, 10) BETWEEN ? AND ?
+           ORDER BY p.deadline, p.id""", [start, end]))
+
+
+def upcoming_events(db: sqlite_utils.Database, start: str, end: str,
+                    limit: int = 20) -> list[dict]:
+    """Events of relevant articles that start between start and end, one per event even when
+    several articles announce it, in date order."""
+    return list(db.query(
+        """SELECT e.type, e.title, min(e.start) AS start, e.place, e.venue, max(e.online) AS online,
+                  min(a.title) AS article_title, min(a.url) AS url
+           FROM events e JOIN articles a ON a.id = e.article_id
+           WHERE a.relevant = 1 AND substr(e.start, 1, 10) BETWEEN ? AND ?
+           GROUP BY e.type, substr(e.start, 1, 10), coalesce(e.title, e.place, a.cluster_id)
+           ORDER BY start LIMIT ?""", [start, end, limit]))
+
+
+def stage_changes(db: sqlite_utils.Database, start: str, end: str) -> list[dict]:
+    """Procedures that reached their current stage between start and end."""
+    return list(db.query(
+        """SELECT p.id, p.instrument, p.ente, p.subject, p.stage, p.stage_changed,
+                  p.articles_count, a.title, a.url
+           FROM procedures p
+           JOIN articles a ON a.id = (SELECT pa.article_id FROM procedure_articles pa
+                                      WHERE pa.procedure_id = p.id AND pa.stage = p.stage
+                                      ORDER BY pa.published LIMIT 1)
+           WHERE p.stage_changed BETWEEN ? AND ?
+           ORDER BY p.stage_changed, p.id""", [start, end]))

@@ -537,6 +537,45 @@ def _m012_article_procedures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m013_procedures(db: sqlite_utils.Database) -> None:
+    # Procedures across articles (nlp.procedures.relink writes them after each analysis) and
+    # the staff decisions that merge or split them, kept apart and never overwritten.
+    db["procedures"].create(
+        {
+            "id": str,  # p-<hash of its first article>
+            "instrument": str,
+            "ente": str,
+            "subject": str,
+            "territory": str,  # JSON array of place names
+            "regioni": str,  # JSON array
+            "budget": float,  # the largest amount with role `budget` in its articles
+            "stages": str,  # JSON [{stage, date, article_id}], first report of each stage
+            "stage": str,  # current stage
+            "deadline": str,
+            "partners": str,  # JSON array
+            "duration": str,
+            "first_seen": str,
+            "last_seen": str,
+            "stage_changed": str,  # date the current stage was first reported
+            "articles_count": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["procedure_articles"].create(
+        {"procedure_id": str, "article_id": str, "stage": str, "published": str},
+        pk=("procedure_id", "article_id"),
+        foreign_keys=[("procedure_id", "procedures", "id"), ("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    db["procedure_decisions"].create(
+        {"id": int, "kind": str, "article_a": str, "article_b": str, "reviewer": str,
+         "note": str, "decided_at": str},
+        pk="id",
+        if_not_exists=True,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -550,6 +589,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("010_publish_people", _m010_publish_people),
     ("011_analyzed_spelling", _m011_analyzed_spelling),
     ("012_article_procedures", _m012_article_procedures),
+    ("013_procedures", _m013_procedures),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -572,6 +612,8 @@ INDEXES: dict[str, list[list[str]]] = {
     "amounts": [["article_id"], ["kind", "value"], ["role"]],
     "article_procedures": [["stage"], ["instrument"], ["deadline"]],
     "events": [["article_id"], ["start"]],
+    "procedures": [["stage"], ["instrument"], ["deadline"], ["last_seen"]],
+    "procedure_articles": [["article_id"]],
     "labels": [["article_id"], ["task", "label"]],
     "reviews": [["article_id", "task"]],
     "org_aliases": [["org_id"]],

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 from nlp.procedures.dates import DateMention, find_dates
 from nlp.types import OrgMention, PlaceMention
+from store.taxonomy import TAXONOMY
 from store.text import fold
 
-EVENT_TYPES = ("convegno", "seminario", "webinar", "workshop", "corso", "tavolo", "altro")
+EVENT_TYPES = TAXONOMY.ids("event_types")
 # (folded pattern, type), most specific first; the first match in the sentence names the type
 _TYPE_CUES: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(rf"(?<![a-z]){p}", re.IGNORECASE), t) for p, t in (

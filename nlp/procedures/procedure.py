@@ -19,12 +19,11 @@ from pathlib import Path
 
 from nlp.procedures.dates import find_dates
 from nlp.types import OrgMention, PlaceMention
+from store.taxonomy import TAXONOMY
 from store.text import fold
 
-INSTRUMENTS = ("coprogrammazione", "coprogettazione", "accreditamento", "convenzione",
-               "partenariato", "patto_collaborazione")
-STAGES = ("indirizzo", "avviso", "istruttoria", "esito", "accordo", "attuazione", "valutazione",
-          "sospeso")
+INSTRUMENTS = TAXONOMY.ids("instruments")
+STAGES = TAXONOMY.ids("stages")  # in the order a procedure goes through them; sospeso last
 CUES_PATH = Path(__file__).resolve().parents[1] / "patterns" / "procedure_cues.json"
 # a sentence ends at . ! ? followed by a space (not "17.30", "450.000") or at a line break
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s]|$))+(?:[.!?]+|\n|$)")
@@ -166,11 +165,15 @@ def _ente(text: str, public: list[OrgMention]) -> OrgMention | None:
     if not public:
         return None
     capofila = _cues()["capofila"]
-    for m in capofila.finditer(fold(text)):
-        after = [o for o in public if m.start() <= o.start <= m.end() + 40]
-        if after:
+    folded = fold(text)
+    for m in capofila.finditer(folded):
+        # "X, (in qualità di) ente capofila (del Distretto Y)": X; "capofila: X", "con capofila
+        # il X", "capofila è il X": the body right after
+        tail = folded[m.end():m.end() + 20]
+        after = [o for o in public if m.end() <= o.start <= m.end() + 16]
+        if after and not re.match(r"\s*(?:del|dell'|della|dello|dei|degli|delle)\b", tail):
             return min(after, key=lambda o: o.start)
-        before = [o for o in public if 0 <= m.start() - o.end <= 25]
+        before = [o for o in public if 0 <= m.start() - o.end <= 40]
         if before:
             return max(before, key=lambda o: o.end)
     ranked = sorted(public, key=lambda o: (_is_wide(o.canonical), o.start))

@@ -22,9 +22,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from store.taxonomy import TAXONOMY
 from store.text import fold
 
-ROLES = ("budget", "contributo", "cofinanziamento", "fondo", "per_unita", "costo", "altro")
+ROLES = TAXONOMY.ids("amount_roles")
 CUES_PATH = Path(__file__).resolve().parents[1] / "patterns" / "amount_roles.json"
 _CLAUSE_END = re.compile(r"[,.;:!?()\n]|\s[-–]\s")
 _WINDOW_BEFORE, _WINDOW_AFTER = 140, 60

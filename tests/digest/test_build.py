@@ -67,3 +67,41 @@ def test_previous_week():
     assert previous_week(date(2026, 11, 23)) == "2026-W47"
     assert previous_week(date(2026, 1, 5)) == "2026-W01"
 
+
+
+def test_calls_closing_agenda_and_procedures_that_moved(digest_db, tmp_path):
+    """Section 7 in the digest: calls closing and events in the fortnight after the week, and
+    a line per procedure that reached a new stage during the week."""
+    from nlp.procedures.relink import relink
+    from store.analysis import save_analysis
+    from store.articles import save_article
+
+    db = open_db(digest_db)
+    proc = {"instrument": "coprogettazione",
+            "ente_procedente": {"text": "Comune di Lecco", "canonical": "Comune di Lecco"},
+            "subject": "Centro per le Famiglie", "deadline": "2026-11-25T12:00", "partners": [],
+            "territory": ["Lecco"], "duration": None, "evidence": ""}
+    event = {"type": "tavolo", "title": "Famiglie al centro", "start": "2026-11-19T17:30",
+             "end": None, "place": "Lecco", "venue": "Sala Ticozzi", "online": False,
+             "organisers": [], "registration": None, "past": False, "text": "",
+             "start_char": 0, "end_char": 10}
+    for n, (day, stage, events) in enumerate((("2026-10-05", "avviso", []),
+                                              ("2026-11-12", "istruttoria", [event]))):
+        url = f"https://www.comune.lecco.it/famiglie-{n}"
+        text = f"Il Comune di Lecco e la co-progettazione del Centro per le Famiglie ({n})."
+        res = save_article(db, {"url": url, "fetched_url": url, "source_id": "portal",
+                                "title": f"Centro per le Famiglie, passo {n}", "text": text,
+                                "published": day, "date_method": "meta"})
+        result = {"relevant": True, "relevance_score": 0.9, "practice_types": [],
+                  "policy_areas": [], "organisations": [], "places": [], "amounts": [],
+                  "procedure": {**proc, "stage": stage}, "events": events,
+                  "model_version": "m", "pipeline_version": "p"}
+        save_analysis(db, res.article_id, text, result)
+    relink(db)
+    result = write_digest(digest_db, "2026-W46", tmp_path / "out")
+    md = result.markdown
+    assert "## Procedure che sono andate avanti" in md
+    assert "istruttoria e tavoli il 12 novembre 2026" in md.lower()
+    assert "## Avvisi in scadenza" in md and "25 novembre 2026, ore 12:00**" in md
+    assert "## Agenda" in md and "Tavolo «Famiglie al centro», Lecco (Sala Ticozzi)" in md
+    assert "Avvisi in scadenza" in result.html and "Agenda" in result.html

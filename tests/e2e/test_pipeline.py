@@ -244,3 +244,29 @@ def test_run_without_network_reports_per_source(tmp_path):
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert "welforum" in done.stderr and "non riuscita" in done.stderr
+
+
+def test_procedures_follow_the_demo_story_arcs(demo):
+    """Articles telling one procedure over weeks (avviso -> tavoli -> esito -> accordo, on two
+    sites) are linked into one procedure: pairwise F1 against the demo's arcs (issue 18 asks
+    for at least 0.90), and the arc's stages are told in order."""
+    from nlp.procedures.linking import pairwise_f1
+
+    arc_of = {a.url.rstrip("/"): a.procedure for a in demo.truth.articles}
+    stored = rows(demo.db, "SELECT pa.procedure_id, a.url FROM procedure_articles pa "
+                           "JOIN articles a ON a.id = pa.article_id")
+    predicted: dict[str, list[str]] = {}
+    for row in stored:
+        predicted.setdefault(row["procedure_id"], []).append(row["url"].rstrip("/"))
+    gold: dict[str, list[str]] = {}
+    for row in stored:
+        url = row["url"].rstrip("/")
+        gold.setdefault(arc_of.get(url) or url, []).append(url)
+    for url, arc in arc_of.items():  # an arc article with no procedure read is a miss
+        if arc and url not in {u for g in gold.values() for u in g}:
+            gold.setdefault(arc, []).append(url)
+    precision, recall, f1 = pairwise_f1(list(predicted.values()), list(gold.values()))
+    assert f1 >= 0.90, (precision, recall, f1)
+    lecco = rows(demo.db, "SELECT stage, stages FROM procedures WHERE ente LIKE '%Lecco%' "
+                          "AND instrument = 'coprogettazione' ORDER BY articles_count DESC")
+    assert lecco and lecco[0]["stage"] == "accordo"
