@@ -32,6 +32,7 @@ KNOWN_ERRORS = (
     ("store.taxonomy", "TaxonomyError"),
     ("crawler.sources", "SourceError"),
     ("crawler.sources", "UnknownSourceError"),
+    ("crawler.distributed.state", "RedisUnavailable"),
     ("nlp.classify", "ModelError"),
     ("nlp.classify", "CorpusError"),
     ("nlp.entities", "ExtractionError"),
@@ -125,14 +126,15 @@ def parse_settings(pairs: list[str], fail: Callable[[str], None]) -> dict:
 
 
 def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console,
-                        settings: dict | None = None):
-    """Run a crawl in its own process with a live count of articles and errors per source."""
+                        settings: dict | None = None, redis_url: str | None = None):
+    """Run a crawl in its own process with a live count of articles and errors per source
+    (distributed over the workers of `redis_url` when given)."""
     from crawler.run import crawl
 
     with progress_bar(console) as progress:
         live = CrawlProgress(progress)
         report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout,
-                       progress=live, settings=settings)
+                       progress=live, settings=settings, redis_url=redis_url)
         live.close()
     print_crawl_report(report, console)
     return report
