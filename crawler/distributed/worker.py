@@ -290,4 +290,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Through the module's own name: its classes are then those that settings and test hooks
+    # name (crawler.distributed.worker.*), not copies under __main__.
+    from crawler.distributed.worker import main as worker_main
+
+    sys.exit(worker_main())

@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,6 +31,7 @@ from tests.crawler.conftest import FAST_SETTINGS
 from tests.reliability import procs
 
 pytestmark = pytest.mark.slow
+HOOKS = procs.ROOT / "tests" / "reliability" / "hooks"
 
 # Columns that differ between any two crawls (clock, run ids, row order), besides "*_at".
 VOLATILE = {"fetched_at", "first_seen", "last_seen", "started", "finished", "duration_s",
@@ -143,21 +146,29 @@ def _clear_logs(test_sites) -> None:
         site.log.clear()
 
 
-def test_two_workers_store_what_a_single_machine_crawl_stores(test_sites, redis_url, tmp_path):
-    _clear_logs(test_sites)
-    local = crawl(test_sites.sources, tmp_path / "local.db", settings=FAST_SETTINGS,
-                  timeout_s=120)
-    local_hits = _article_hits(test_sites)
-    _clear_logs(test_sites)
+def _crawl_twice(test_sites, db_path: Path, redis_url: str | None = None) -> list[tuple]:
+    """Two runs into one database: (report, article hits, entry-document hits) of each."""
+    runs = []
+    for _ in range(2):
+        _clear_logs(test_sites)
+        report = crawl(test_sites.sources, db_path, settings=FAST_SETTINGS, timeout_s=120,
+                       redis_url=redis_url)
+        entries = sum(1 for site in test_sites.sites.values() for hit in site.log
+                      if hit.path.endswith((".xml", "/notizie/")))
+        runs.append((report, _article_hits(test_sites), entries))
+    return runs
 
+
+def test_two_workers_store_what_a_single_machine_crawl_stores(test_sites, redis_url, tmp_path):
+    (local, local_hits, _), (local_again, _, local_entries) = _crawl_twice(
+        test_sites, tmp_path / "local.db")
     workers = [_start_worker(redis_url, tmp_path) for _ in range(2)]
     try:
-        report = crawl(test_sites.sources, tmp_path / "distributed.db",
-                       settings=FAST_SETTINGS, timeout_s=120, redis_url=redis_url)
+        (report, hits, _), (again, hits_again, entries_again) = _crawl_twice(
+            test_sites, tmp_path / "distributed.db", redis_url)
     finally:
         for proc in workers:
             procs.kill_tree(proc)
-    hits = _article_hits(test_sites)
 
     assert report.returncode == 0, report.log_tail
     assert _run_records(report) == _run_records(local)
@@ -172,3 +183,77 @@ def test_two_workers_store_what_a_single_machine_crawl_stores(test_sites, redis_
         assert distributed.get(table) == single.get(table), _diff(distributed, single, table)
     server = redis.Redis.from_url(redis_url)
     assert server.get(CONFIG_KEY) is None and server.zcard(QUEUE_KEY) == 0
+    # The scheduled re-run: feeds, sitemaps and listings are read again (the run's duplicate
+    # filter in Redis is gone), stored articles are not requested again.
+    assert again.returncode == 0, again.log_tail
+    assert _run_records(again) == _run_records(local_again)
+    assert entries_again == local_entries > 0
+    assert not hits_again
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(test_sites, redis_url, tmp_path):
+    """Worker A dies (SIGKILL, its whole process group) as it is about to hand over its third
+    response; worker B, started only then, finishes the crawl with A's leased requests."""
+    _clear_logs(test_sites)
+    marker = tmp_path / "killed"
+    hooks = {"PYTHONPATH": os.pathsep.join([str(HOOKS), str(procs.ROOT)]),
+             "OBS_TEST_KILL_WORKER_AFTER": "3", "OBS_TEST_HANG_MARKER": str(marker)}
+    doomed = _start_worker(redis_url, tmp_path, env=hooks)
+    settings = {**FAST_SETTINGS, "OBSERVATORY_REDIS_LEASE_S": 2}
+    db_path = tmp_path / "killed.db"
+    done: list = []
+    coordinator = threading.Thread(target=lambda: done.append(crawl(
+        test_sites.sources, db_path, settings=settings, timeout_s=120, redis_url=redis_url)))
+    coordinator.start()
+    survivor = None
+    try:
+        for _ in range(1200):
+            if marker.exists() or not coordinator.is_alive():
+                break
+            time.sleep(0.05)
+        assert marker.exists(), "the worker never reached its third response"
+        assert doomed.wait(timeout=30) == -signal.SIGKILL
+        survivor = _start_worker(redis_url, tmp_path)
+        coordinator.join(timeout=150)
+    finally:
+        procs.kill_tree(doomed)
+        if survivor is not None:
+            procs.kill_tree(survivor)
+    report = done[0]
+    assert report.returncode == 0, report.log_tail
+    # As in a local crawl of the test sites: a server error and a slow page, a broken feed,
+    # a site that is down.
+    assert {s.source_id: s.status for s in report.sources} == {
+        "portale": "partial", "giornale": "partial", "comune": "ok", "copia": "ok",
+        "rotto": "failed", "spento": "failed"}
+    db = open_db(db_path)
+    urls = [row["url"] for row in db["articles"].rows]
+    db.conn.close()
+    assert len(urls) == len(set(urls))  # nothing stored twice
+    expected = test_sites.expected
+    missing = [u for u in expected.articles if u not in urls and u not in expected.duplicates]
+    assert not missing
+    assert sum(u in urls for u in expected.duplicates) == 1
+    lost = marker.read_text(encoding="utf-8")
+    assert sum(1 for site in test_sites.sites.values() for hit in site.log
+               if site.base + hit.path == lost) == 2  # fetched again after the lease ended
+
+
+def test_redis_unreachable_is_a_clear_error_and_no_run_is_recorded(test_sites, tmp_path):
+    url = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    db_path = tmp_path / "unreachable.db"
+    crawled = procs.run_measured([*procs.PIPELINE, "crawl", "--sources", str(test_sites.sources),
+                                  "--db", str(db_path), "--redis", url], timeout_s=120,
+                                 tmp=tmp_path)
+    assert crawled.returncode == 2
+    assert "Redis non raggiungibile" in crawled.output
+    assert not procs.has_traceback(crawled.output)
+    if db_path.exists():
+        db = open_db(db_path)
+        assert not list(db["crawl_runs"].rows_where("status = 'ok'"))
+        db.conn.close()
+    worker = procs.run_measured([*procs.PIPELINE, "worker", "--redis", url, "--max-idle", "1"],
+                                timeout_s=120, tmp=tmp_path)
+    assert worker.returncode == 2
+    assert "Redis non raggiungibile" in worker.output
+    assert not procs.has_traceback(worker.output)
