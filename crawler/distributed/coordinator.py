@@ -40,10 +40,11 @@ logger = logging.getLogger(__name__)
 HANDLER = "crawler.distributed.coordinator.RedisDownloadHandler"
 # Settings the workers apply to their fetches, taken from the run's settings (defaults < env
 # < -s), so `-s DOWNLOAD_DELAY=2` paces the workers as it paces a local crawl.
+# OBSERVATORY_WORKER_REQUESTS: requests one worker holds at once (default 8).
 WORKER_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "ROBOTSTXT_USER_AGENT",
                    "ROBOTSTXT_CRAWL_DELAY_MAX", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN",
                    "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE", "DNS_TIMEOUT",
-                   "LOG_LEVEL")
+                   "LOG_LEVEL", "OBSERVATORY_WORKER_REQUESTS")
 # Seconds a worker's lease on a request lasts without a heartbeat (setting of the same name).
 DEFAULT_LEASE_S = 60.0
 # Exception modules whose classes a worker's error can be rebuilt from, so retries and the

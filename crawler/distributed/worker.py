@@ -97,7 +97,8 @@ def worker_settings(redis_url: str, config: CrawlConfig) -> Settings:
         "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False,
         # Retries, redirects and decompression are the coordinator's, as in a local crawl.
         "RETRY_ENABLED": False, "REDIRECT_ENABLED": False, "COMPRESSION_ENABLED": False,
-        "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 8,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": config.settings.get("OBSERVATORY_WORKER_REQUESTS") or 8,
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "SCHEDULER_QUEUE_CLASS": "crawler.distributed.queue.LeasedQueue",
         "SCHEDULER_QUEUE_KEY": QUEUE_KEY, "SCHEDULER_PERSIST": True,

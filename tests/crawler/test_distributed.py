@@ -28,6 +28,7 @@ from crawler.distributed.state import CONFIG_KEY, QUEUE_KEY
 from crawler.run import crawl
 from store.db import open_db
 from tests.crawler.conftest import FAST_SETTINGS
+from tests.crawler.siteserver import LocalSite, Resource
 from tests.reliability import procs
 
 pytestmark = pytest.mark.slow
@@ -189,6 +190,41 @@ def test_two_workers_store_what_a_single_machine_crawl_stores(test_sites, redis_
     assert _run_records(again) == _run_records(local_again)
     assert entries_again == local_entries > 0
     assert not hits_again
+
+
+def test_crawl_delay_holds_across_workers_together(redis_url, tmp_path):
+    """robots.txt asks for 1 s between requests; two workers each holding one request at a
+    time share the host: no two of its requests (robots.txt fetches included, once the delay
+    is known) start less than 1 s apart."""
+    site = LocalSite({}).start()
+    try:
+        body = "<p>" + "Il Comune e le associazioni firmano un patto di collaborazione. " * 12
+        items = ""
+        for n in range(5):
+            site.routes[f"/a/{n}"] = Resource(f"<html><body><article><h1>Notizia {n}</h1>{body}"
+                                              f"numero {n}</p></article></body></html>".encode())
+            items += f"<item><title>{n}</title><link>{site.base}/a/{n}</link></item>"
+        site.routes["/feed/"] = Resource(f"<rss><channel><title>x</title>{items}</channel>"
+                                         "</rss>".encode(), "application/rss+xml")
+        site.routes["/robots.txt"] = Resource(b"User-agent: *\nCrawl-delay: 1\n", "text/plain")
+        sources = tmp_path / "s.toml"
+        sources.write_text(f'[[source]]\nid = "lenta"\nname = "Lenta"\nkind = "portal"\n'
+                           f'feeds = ["{site.base}/feed/"]\nallowed_domains = ["127.0.0.1"]\n')
+        workers = [_start_worker(redis_url, tmp_path) for _ in range(2)]
+        try:
+            report = crawl(sources, tmp_path / "o.db", timeout_s=90, redis_url=redis_url,
+                           settings={**FAST_SETTINGS, "OBSERVATORY_WORKER_REQUESTS": 1})
+        finally:
+            for proc in workers:
+                procs.kill_tree(proc)
+    finally:
+        site.stop()
+    assert report.sources[0].new_articles == 5, report.log_tail
+    first_page = next(i for i, hit in enumerate(site.log) if hit.path != "/robots.txt")
+    times = [hit.at for hit in site.log[first_page:]]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len([h for h in site.log if h.path.startswith("/a/")]) == 5
+    assert min(gaps) >= 0.9, gaps
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(test_sites, redis_url, tmp_path):
