@@ -34,6 +34,9 @@ from crawler.distributed.queue import push_request
 from crawler.distributed.serialize import unpack_body
 from crawler.distributed.state import CrawlConfig, RedisState, RedisUnavailable, connect
 from crawler.sources import Source, politeness_by_domain
+from crawler.urls import canonicalize
+from store.articles import get_link_hint
+from store.db import open_db
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +93,22 @@ class RunDupeFilter(RFPDupeFilter):
         key = f"obs:dupefilter:{settings['OBSERVATORY_CRAWL_ID']}:{id(crawler)}"
         return cls(server, key=key, debug=settings.getbool("DUPEFILTER_DEBUG"))
 
+    def request_seen(self, request: scrapy.Request) -> bool:
+        """Redis gone: the request goes on, to fail in the download handler, so it is
+        counted as an error of its source instead of vanishing in the scheduler."""
+        try:
+            return super().request_seen(request)
+        except redis.RedisError:
+            return False
+
+    def clear(self) -> None:
+        with contextlib.suppress(redis.RedisError):  # Redis gone: the key went with it
+            super().clear()
+
 
 class RedisLost(twisted.internet.error.ConnectionLost):
-    """Redis went away while the request waited for a worker."""
+    """Redis went away before or while the request waited for a worker (error kind
+    "redislost" in the run record)."""
 
 
 class RedisDownloadHandler:
@@ -111,6 +127,8 @@ class RedisDownloadHandler:
         self.pending: dict[str, asyncio.Future] = {}
         self.listener: asyncio.Task | None = None
         self.aserver: redis.asyncio.Redis | None = None
+        self.db_path = crawler.settings["OBSERVATORY_DB"]
+        self.db = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisDownloadHandler:
@@ -124,16 +142,34 @@ class RedisDownloadHandler:
         future = asyncio.get_running_loop().create_future()
         self.pending[job] = future
         try:
-            push_request(self.state.server, self._job_request(request, job))
+            try:
+                push_request(self.state.server, self._job_request(request, job))
+            except redis.RedisError as exc:
+                raise RedisLost(f"Redis unreachable: {exc}") from exc
             result = await future
         finally:
             self.pending.pop(job, None)
         if not result["ok"]:
             raise rebuild_error(result)
+        if result.get("prepared"):
+            request.meta["obs_prepared"] = result["prepared"]
         return rebuild_response(request, result)
+
+    def _link_hint(self, request: scrapy.Request) -> dict:
+        """The link hint ExtractPipeline will look up for this page (its URLs in order)."""
+        if self.db is None:
+            self.db = open_db(self.db_path)
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        hint: dict = {}
+        for url in sorted({request.meta["canonical"], canonicalize(request.url),
+                           canonicalize(first)}):
+            hint = hint or get_link_hint(self.db, url)
+        return hint
 
     def _job_request(self, request: scrapy.Request, job: str) -> scrapy.Request:
         meta = {"obs_job": job, "obs_reply": self.reply_key}
+        if "canonical" in request.meta:  # an article page: the worker extracts it too
+            meta["obs_extract"] = {"hint": self._link_hint(request)}
         for key in ("download_timeout", "download_maxsize", "download_warnsize",
                     "dont_obey_robotstxt"):
             if key in request.meta:
@@ -170,7 +206,10 @@ class RedisDownloadHandler:
                 await self.listener
         if self.aserver is not None:
             await self.aserver.aclose()
-        self.state.server.delete(self.reply_key)
+        with contextlib.suppress(redis.RedisError):
+            self.state.server.delete(self.reply_key)
+        if self.db is not None:
+            self.db.conn.close()
 
 
 def rebuild_response(request: scrapy.Request, result: dict) -> Response:

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import scrapy
@@ -27,11 +29,13 @@ from scrapy import signals
 from scrapy.core.engine import ExecutionEngine
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy.http import TextResponse
 from scrapy.settings import Settings
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
 from twisted.python.failure import Failure
 
+from crawler.decoding import decode_html
 from crawler.distributed import serialize
 from crawler.distributed.state import (
     QUEUE_KEY,
@@ -41,6 +45,7 @@ from crawler.distributed.state import (
     connect,
     redact,
 )
+from crawler.extract import extract_page
 
 # Exit codes of the child: the crawl ended, or nothing came for max_idle seconds.
 CRAWL_ENDED, IDLE = 0, 3
@@ -95,8 +100,9 @@ def worker_settings(redis_url: str, config: CrawlConfig) -> Settings:
     settings.update({
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False,
-        # Retries, redirects and decompression are the coordinator's, as in a local crawl.
-        "RETRY_ENABLED": False, "REDIRECT_ENABLED": False, "COMPRESSION_ENABLED": False,
+        # Retries and redirects are the coordinator's, as in a local crawl; bodies are
+        # decompressed here (size limits included), where pages are extracted.
+        "RETRY_ENABLED": False, "REDIRECT_ENABLED": False,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS": config.settings.get("OBSERVATORY_WORKER_REQUESTS") or 8,
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
@@ -165,6 +171,7 @@ class WorkerSpider(scrapy.Spider):
     def on_fetched(self, response: scrapy.http.Response):
         self.fetched += 1
         self._reply(response.request, {
+            "prepared": self._extract(response),
             "ok": True, "url": response.url, "status": response.status,
             "headers": [[k.decode("latin-1"), [v.decode("latin-1") for v in values]]
                         for k, values in response.headers.items()],
@@ -173,6 +180,24 @@ class WorkerSpider(scrapy.Spider):
             "ip": str(response.ip_address) if response.ip_address else None,
         })
         return []
+
+    def _extract(self, response: scrapy.http.Response) -> dict | None:
+        """An article page's extraction, as the coordinator's ExtractPipeline would make it
+        (same decoding, URL, link hint and fetch time), so the coordinator only stores."""
+        job = response.request.meta.get("obs_extract")
+        if job is None or not 200 <= response.status < 300 \
+                or not isinstance(response, TextResponse):
+            return None
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        fetched_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+        try:
+            fields = extract_page(decode_html(response.body, content_type).text, response.url,
+                                  fetched_at=fetched_at, hint=job["hint"])
+        except Exception:  # noqa: BLE001 - the coordinator extracts it again and records why
+            return None
+        self.crawler.stats.inc_value("worker/extracted")
+        return {"url": response.url, "hint": job["hint"], "fetched_at": fetched_at,
+                "fields": asdict(fields)}
 
     def on_failed(self, failure: Failure) -> None:
         exc = failure.value

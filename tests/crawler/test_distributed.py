@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,6 +20,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -61,8 +63,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class RedisServer:
+    url: str
+    proc: subprocess.Popen
+
+
 @pytest.fixture
-def redis_url(tmp_path):
+def redis_server(tmp_path):
     """A private redis-server for one test."""
     exe = shutil.which("redis-server")
     if exe is None:
@@ -79,9 +87,14 @@ def redis_url(tmp_path):
     url = f"redis://127.0.0.1:{port}/0"
     if not _answers(redis.Redis.from_url(url), proc):
         pytest.fail(f"redis-server did not start: {(folder / 'redis.log').read_text()}")
-    yield url
+    yield RedisServer(url, proc)
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 def _start_worker(url: str, tmp: Path, env: dict | None = None) -> subprocess.Popen:
@@ -174,6 +187,10 @@ def test_two_workers_store_what_a_single_machine_crawl_stores(test_sites, redis_
     assert report.returncode == 0, report.log_tail
     assert _run_records(report) == _run_records(local)
     assert hits and set(hits.values()) == {1}, hits  # every article page requested once
+    # The workers extracted the article pages (the coordinator only checked and stored them).
+    extracted = sum(int(n) for log in tmp_path.glob("proc-*.log")
+                    for n in re.findall(r"'worker/extracted': (\d+)", log.read_text()))
+    assert extracted == sum(s.article_pages for s in report.sources), extracted
     assert set(hits) == set(local_hits)
     db = open_db(tmp_path / "distributed.db")
     urls = [row["url"] for row in db["articles"].rows]
@@ -227,21 +244,20 @@ def test_crawl_delay_holds_across_workers_together(redis_url, tmp_path):
     assert min(gaps) >= 0.9, gaps
 
 
-def test_a_worker_killed_mid_crawl_loses_nothing(test_sites, redis_url, tmp_path):
-    """Worker A dies (SIGKILL, its whole process group) as it is about to hand over its third
-    response; worker B, started only then, finishes the crawl with A's leased requests."""
+def _crawl_until_a_worker_dies(test_sites, redis_url: str, tmp_path: Path, db_path: Path):
+    """Start the coordinator (in a thread) and a worker that SIGKILLs itself as it is about
+    to hand over its third response; returns once it is dead, with the thread, its result
+    list and the URL the worker died holding."""
     _clear_logs(test_sites)
     marker = tmp_path / "killed"
     hooks = {"PYTHONPATH": os.pathsep.join([str(HOOKS), str(procs.ROOT)]),
              "OBS_TEST_KILL_WORKER_AFTER": "3", "OBS_TEST_HANG_MARKER": str(marker)}
     doomed = _start_worker(redis_url, tmp_path, env=hooks)
     settings = {**FAST_SETTINGS, "OBSERVATORY_REDIS_LEASE_S": 2}
-    db_path = tmp_path / "killed.db"
     done: list = []
     coordinator = threading.Thread(target=lambda: done.append(crawl(
         test_sites.sources, db_path, settings=settings, timeout_s=120, redis_url=redis_url)))
     coordinator.start()
-    survivor = None
     try:
         for _ in range(1200):
             if marker.exists() or not coordinator.is_alive():
@@ -249,12 +265,22 @@ def test_a_worker_killed_mid_crawl_loses_nothing(test_sites, redis_url, tmp_path
             time.sleep(0.05)
         assert marker.exists(), "the worker never reached its third response"
         assert doomed.wait(timeout=30) == -signal.SIGKILL
-        survivor = _start_worker(redis_url, tmp_path)
-        coordinator.join(timeout=150)
     finally:
         procs.kill_tree(doomed)
-        if survivor is not None:
-            procs.kill_tree(survivor)
+    return coordinator, done, marker.read_text(encoding="utf-8")
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(test_sites, redis_url, tmp_path):
+    """Worker A dies (SIGKILL, its whole process group) as it is about to hand over its third
+    response; worker B, started only then, finishes the crawl with A's leased requests."""
+    db_path = tmp_path / "killed.db"
+    coordinator, done, lost = _crawl_until_a_worker_dies(test_sites, redis_url, tmp_path,
+                                                         db_path)
+    survivor = _start_worker(redis_url, tmp_path)
+    try:
+        coordinator.join(timeout=150)
+    finally:
+        procs.kill_tree(survivor)
     report = done[0]
     assert report.returncode == 0, report.log_tail
     # As in a local crawl of the test sites: a server error and a slow page, a broken feed,
@@ -262,17 +288,46 @@ def test_a_worker_killed_mid_crawl_loses_nothing(test_sites, redis_url, tmp_path
     assert {s.source_id: s.status for s in report.sources} == {
         "portale": "partial", "giornale": "partial", "comune": "ok", "copia": "ok",
         "rotto": "failed", "spento": "failed"}
-    db = open_db(db_path)
-    urls = [row["url"] for row in db["articles"].rows]
-    db.conn.close()
+    urls = _stored(db_path)
     assert len(urls) == len(set(urls))  # nothing stored twice
     expected = test_sites.expected
     missing = [u for u in expected.articles if u not in urls and u not in expected.duplicates]
     assert not missing
     assert sum(u in urls for u in expected.duplicates) == 1
-    lost = marker.read_text(encoding="utf-8")
     assert sum(1 for site in test_sites.sites.values() for hit in site.log
                if site.base + hit.path == lost) == 2  # fetched again after the lease ended
+
+
+def test_redis_lost_mid_crawl_leaves_no_incomplete_source_reported_ok(
+        test_sites, redis_server, tmp_path):
+    """Redis stops while requests wait in its queue: the crawl ends, and a source is "ok"
+    only if everything it should store was stored before."""
+    db_path = tmp_path / "lost.db"
+    coordinator, done, _ = _crawl_until_a_worker_dies(test_sites, redis_server.url, tmp_path,
+                                                      db_path)
+    redis_server.proc.kill()
+    redis_server.proc.wait(timeout=10)
+    coordinator.join(timeout=150)
+    report = done[0]
+    assert report.returncode == 0, report.log_tail
+    lost = [s for s in report.sources if "redislost" in s.errors_by_kind]
+    assert lost and all(s.status != "ok" for s in lost)
+    stored = set(_stored(db_path))
+    expected = test_sites.expected
+    by_source = {"portale": "portal", "giornale": "news", "comune": "comune", "copia": "copy"}
+    for source in report.sources:
+        if source.status == "ok" and source.source_id in by_source:
+            base = test_sites.sites[by_source[source.source_id]].base
+            wanted = {u for u in expected.articles
+                      if u.startswith(base) and u not in expected.duplicates}
+            assert wanted <= stored, source
+
+
+def _stored(db_path: Path) -> list[str]:
+    db = open_db(db_path)
+    urls = [row["url"] for row in db["articles"].rows]
+    db.conn.close()
+    return urls
 
 
 def test_redis_unreachable_is_a_clear_error_and_no_run_is_recorded(test_sites, tmp_path):
