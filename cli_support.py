@@ -141,7 +141,7 @@ def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, con
 
 
 def run_with_progress(sources: Path, db: Path, timeout: float, console: Console,
-                      source_ids=None):
+                      source_ids=None, redis_url: str | None = None):
     """`scheduler.runs.crawl_and_analyze` (the scheduled run) with a live display."""
     from scheduler.runs import crawl_and_analyze
 
@@ -157,7 +157,8 @@ def run_with_progress(sources: Path, db: Path, timeout: float, console: Console,
     progress.start()
     try:
         run = crawl_and_analyze(sources, db, list(source_ids) if source_ids else None,
-                                timeout_s=timeout, on_crawl_event=live, on_crawl_report=crawled)
+                                timeout_s=timeout, on_crawl_event=live, on_crawl_report=crawled,
+                                redis_url=redis_url)
     finally:
         progress.stop()
     print_analysis_summary(run.analysis.analyzed, run.analysis.relevant,

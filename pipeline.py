@@ -116,11 +116,12 @@ def analyze_text(
 
 
 @app.command()
-def run(sources: SourcesOpt = DEFAULT_SOURCES, db: DbOpt = DEFAULT_DB) -> None:
+def run(sources: SourcesOpt = DEFAULT_SOURCES, db: DbOpt = DEFAULT_DB,
+        redis: RedisOpt = None) -> None:
     """Raccolta e analisi, una volta (il lavoro pianificato)."""
     from cli_support import run_with_progress
 
-    report = run_with_progress(sources, ensure_parent(db), 3600, console)
+    report = run_with_progress(sources, ensure_parent(db), 3600, console, redis_url=redis)
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -15,6 +15,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import time
 import uuid
 
 import redis
@@ -32,7 +33,13 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from crawler import settings as default_settings
 from crawler.distributed.queue import push_request
 from crawler.distributed.serialize import unpack_body
-from crawler.distributed.state import CrawlConfig, RedisState, RedisUnavailable, connect
+from crawler.distributed.state import (
+    CrawlConfig,
+    RedisState,
+    RedisUnavailable,
+    connect,
+    redact,
+)
 from crawler.sources import Source, politeness_by_domain
 from crawler.urls import canonicalize
 from store.articles import get_link_hint
@@ -48,6 +55,8 @@ WORKER_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "ROBOTSTXT_USER_AGENT",
                    "ROBOTSTXT_CRAWL_DELAY_MAX", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN",
                    "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE", "DNS_TIMEOUT",
                    "LOG_LEVEL", "OBSERVATORY_WORKER_REQUESTS")
+# Requests waiting this long with no worker's heartbeat seen: a warning in the crawl log.
+NO_WORKER_WARNING_S = 15
 # Seconds a worker's lease on a request lasts without a heartbeat (setting of the same name).
 DEFAULT_LEASE_S = 60.0
 # Exception modules whose classes a worker's error can be rebuilt from, so retries and the
@@ -181,10 +190,14 @@ class RedisDownloadHandler:
     async def _listen(self) -> None:
         """Hand each reply to the request waiting for it; put expired leases back."""
         assert self.aserver is not None
+        checked = time.monotonic()
         while True:
             try:
                 self.state.reap()
                 self.state.refresh_coordinator(self.crawl_id)
+                if self.pending and time.monotonic() - checked > NO_WORKER_WARNING_S:
+                    checked = time.monotonic()
+                    self._warn_without_workers()
                 item = await self.aserver.blpop([self.reply_key], timeout=1)
             except redis.RedisError as exc:
                 logger.error("Redis lost while waiting for workers: %s", exc)
@@ -198,6 +211,12 @@ class RedisDownloadHandler:
                 future = self.pending.get(result["job"])
                 if future is not None and not future.done():
                     future.set_result(result)
+
+    def _warn_without_workers(self) -> None:
+        if not self.state.workers_seen(NO_WORKER_WARNING_S):
+            logger.warning("%d requests wait and no worker has been seen for %d s: start "
+                           "`pipeline.py worker --redis %s`", len(self.pending),
+                           NO_WORKER_WARNING_S, redact(self.url))
 
     async def close(self) -> None:
         if self.listener is not None:

@@ -223,3 +223,9 @@ class RedisState:
 
     def worker_alive(self, worker_id: str) -> None:
         self.server.zadd(WORKERS_KEY, {worker_id: self.server.time()[0]})
+
+    def workers_seen(self, within_s: float) -> int:
+        """Workers whose heartbeat came in the last `within_s` seconds."""
+        now = self.server.time()[0]
+        self.server.zremrangebyscore(WORKERS_KEY, "-inf", now - 86400)
+        return int(self.server.zcount(WORKERS_KEY, now - within_s, "+inf"))
