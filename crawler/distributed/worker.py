@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -205,8 +206,6 @@ class WorkerSpider(scrapy.Spider):
                                       "message": str(exc)[:500]})
 
     def _reply(self, request: scrapy.Request, result: dict) -> None:
-        import json
-
         self.last_active = time.monotonic()
         member = request.meta["obs_member"]
         result["job"] = request.meta["obs_job"]
