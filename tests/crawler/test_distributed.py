@@ -25,8 +25,12 @@ from pathlib import Path
 
 import pytest
 import redis
+import scrapy
+from scrapy.utils.request import request_from_dict
 
-from crawler.distributed.state import CONFIG_KEY, QUEUE_KEY
+from crawler.distributed import serialize
+from crawler.distributed.queue import push_request
+from crawler.distributed.state import CONFIG_KEY, QUEUE_KEY, RedisState
 from crawler.run import crawl
 from store.articles import article_id
 from store.db import open_db
@@ -368,3 +372,30 @@ def test_redis_unreachable_is_a_clear_error_and_no_run_is_recorded(test_sites, t
     assert worker.returncode == 2
     assert "Redis non raggiungibile" in worker.output
     assert not procs.has_traceback(worker.output)
+
+
+def test_leases_and_politeness_are_booked_atomically_on_the_server(redis_url):
+    server = redis.Redis.from_url(redis_url)
+    state = RedisState(server)
+    request = scrapy.Request("http://127.0.0.1:9/a?x=1", method="POST", body=b"\x00\xff",
+                             headers={"If-None-Match": '"e1"'}, priority=5,
+                             meta={"obs_job": "j1", "download_timeout": 2.5})
+    push_request(server, request)
+    member = state.pop_leased(0)  # a lease that has already ended
+    assert member and state.in_flight() == (0, 1)
+    again = request_from_dict(serialize.loads(member))  # JSON, not pickle
+    assert (again.url, again.method, again.body, again.priority, again.meta) == (
+        request.url, "POST", b"\x00\xff", 5, request.meta)
+    assert again.headers.getlist("If-None-Match") == [b'"e1"']
+    assert state.reap() == 1 and state.in_flight() == (1, 0)  # back in the queue
+    assert server.zscore(QUEUE_KEY, member) == -5
+    assert state.pop_leased(60) == member
+    state.reap()  # a live lease stays
+    state.complete(member, "obs:reply:test", '{"job": "j1"}')
+    assert state.in_flight() == (0, 0) and server.llen("obs:reply:test") == 1
+
+    waits = [state.reserve("example.org", 10) for _ in range(3)]
+    assert waits[0] == 0 and 9.9 <= waits[1] <= 10 and 19.9 <= waits[2] <= 20
+    assert [state.acquire("example.org", t, 2, 60) for t in "abc"] == [True, True, False]
+    state.release("example.org", "a")
+    assert state.acquire("example.org", "c", 2, 60)
