@@ -24,10 +24,12 @@ import scrapy
 import twisted.internet.error
 import twisted.web._newclient
 from scrapy import exceptions as scrapy_exceptions
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import Settings
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.dupefilter import RFPDupeFilter
 
 from crawler import settings as default_settings
@@ -73,7 +75,10 @@ def coordinator_settings(settings: Settings, redis_url: str, crawl_id: str) -> N
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "DOWNLOADER_MIDDLEWARES": middlewares,
         "DUPEFILTER_CLASS": "crawler.distributed.coordinator.RunDupeFilter",
-        "ROBOTSTXT_OBEY": False,  # each worker obeys robots.txt before fetching
+        # robots.txt is obeyed here, as in a local crawl (its fetch goes through a worker and
+        # the shared per-domain delay); its Crawl-delay is published for the workers.
+        "EXTENSIONS": {**settings.getdict("EXTENSIONS"),
+                       "crawler.distributed.coordinator.CrawlDelayPublisher": 510},
         "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS": 64, "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
         "REDIS_URL": redis_url, "OBSERVATORY_REDIS_URL": redis_url,
@@ -113,6 +118,28 @@ class RunDupeFilter(RFPDupeFilter):
     def clear(self) -> None:
         with contextlib.suppress(redis.RedisError):  # Redis gone: the key went with it
             super().clear()
+
+
+class CrawlDelayPublisher:
+    """Puts each robots.txt Crawl-delay the coordinator parses (capped at
+    ROBOTSTXT_CRAWL_DELAY_MAX) in Redis, where every worker's pacing reads it as a floor."""
+
+    def __init__(self, crawler: Crawler):
+        self.state = RedisState(connect(crawler.settings["OBSERVATORY_REDIS_URL"]))
+        self.cap = crawler.settings.getfloat("ROBOTSTXT_CRAWL_DELAY_MAX")
+        self.agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") \
+            or crawler.settings.get("USER_AGENT")
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayPublisher:
+        return cls(crawler)
+
+    def robots_parsed(self, robotparser, request: scrapy.Request) -> None:
+        delay = robotparser.crawl_delay(self.agent)
+        if delay:
+            host = (urlparse_cached(request).hostname or "").lower()
+            self.state.set_crawl_delay(host, min(float(delay), self.cap))
 
 
 class RedisLost(twisted.internet.error.ConnectionLost):

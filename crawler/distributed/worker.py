@@ -6,8 +6,9 @@ A worker waits for a crawl to be published (state.CrawlConfig), serves it in a c
 (`python -m crawler.distributed.worker`: the Twisted reactor starts once per process) until
 the crawl ends, then waits for the next one; it returns after `max_idle` seconds with nothing
 to do. The child is a Scrapy crawl whose scheduler is scrapy-redis' with the leased queue;
-each fetched response (or error) goes back to the coordinator, robots.txt is obeyed, and
-SharedPolitenessMiddleware paces requests per domain across all workers.
+each fetched response (or error) goes back to the coordinator, and SharedPolitenessMiddleware
+paces requests per domain across all workers (robots.txt is the coordinator's: it never sends
+a request robots.txt disallows).
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def worker_settings(redis_url: str, config: CrawlConfig) -> Settings:
         "OBSERVATORY_REDIS_URL": redis_url,
     })
     settings.update({k: v for k, v in config.settings.items() if v is not None})
+    # robots.txt is the coordinator's (it fetches it through a worker, as any request).
+    settings.set("ROBOTSTXT_OBEY", False)
     # Pacing is shared (SharedPolitenessMiddleware); Scrapy's own per-process delay is off.
     settings.set("DOWNLOAD_DELAY", 0)
     settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
@@ -218,19 +221,15 @@ class SharedPolitenessMiddleware:
     """Per-domain politeness held by all workers together, robots.txt fetches included: a
     request waits for one of the host's places (the source's `concurrency`, else the run's
     CONCURRENT_REQUESTS_PER_DOMAIN) and for the host's next slot (the source's
-    `download_delay`, else the run's DOWNLOAD_DELAY; robots.txt Crawl-delay, capped at
-    ROBOTSTXT_CRAWL_DELAY_MAX, as a floor), both booked atomically in Redis."""
+    `download_delay`, else the run's DOWNLOAD_DELAY; robots.txt Crawl-delay, which the
+    coordinator publishes, as a floor), both booked atomically in Redis."""
 
     def __init__(self, crawler: Crawler, state: RedisState, config: CrawlConfig):
         self.state = state
         self.policies = config.politeness
         self.delay = float(config.settings.get("DOWNLOAD_DELAY") or 0)
         self.concurrency = int(config.settings.get("CONCURRENT_REQUESTS_PER_DOMAIN") or 1)
-        self.cap = float(config.settings.get("ROBOTSTXT_CRAWL_DELAY_MAX") or 30)
         self.hold_s = float(config.settings.get("DOWNLOAD_TIMEOUT") or 30) + 30
-        self.agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") \
-            or crawler.settings.get("USER_AGENT")
-        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
@@ -239,11 +238,6 @@ class SharedPolitenessMiddleware:
         if config is None:
             raise CloseSpider("crawl_ended")
         return cls(crawler, state, config)
-
-    def robots_parsed(self, robotparser, request: scrapy.Request) -> None:
-        delay = robotparser.crawl_delay(self.agent)
-        if delay:
-            self.state.set_crawl_delay(_host(request), min(float(delay), self.cap))
 
     def policy_for(self, host: str) -> tuple[float, int]:
         labels = host.lower().split(".")
