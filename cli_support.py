@@ -35,6 +35,7 @@ KNOWN_ERRORS = (
     ("store.taxonomy", "TaxonomyError"),
     ("crawler.sources", "SourceError"),
     ("crawler.sources", "UnknownSourceError"),
+    ("crawler.distributed.state", "RedisUnavailable"),
     ("nlp.classify", "ModelError"),
     ("nlp.classify", "CorpusError"),
     ("nlp.entities", "ExtractionError"),
@@ -137,21 +138,22 @@ def parse_settings(pairs: list[str], fail: Callable[[str], None]) -> dict:
 
 
 def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console,
-                        settings: dict | None = None):
-    """Run a crawl in its own process with a live count of articles and errors per source."""
+                        settings: dict | None = None, redis_url: str | None = None):
+    """Run a crawl in its own process with a live count of articles and errors per source
+    (distributed over the workers of `redis_url` when given)."""
     from crawler.run import crawl
 
     with progress_bar(console) as progress:
         live = CrawlProgress(progress)
         report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout,
-                       progress=live, settings=settings)
+                       progress=live, settings=settings, redis_url=redis_url)
         live.close()
     print_crawl_report(report, console)
     return report
 
 
 def run_with_progress(sources: Path, db: Path, timeout: float, console: Console,
-                      source_ids=None):
+                      source_ids=None, redis_url: str | None = None):
     """`scheduler.runs.crawl_and_analyze` (the scheduled run) with a live display."""
     from scheduler.runs import crawl_and_analyze
 
@@ -167,7 +169,8 @@ def run_with_progress(sources: Path, db: Path, timeout: float, console: Console,
     progress.start()
     try:
         run = crawl_and_analyze(sources, db, list(source_ids) if source_ids else None,
-                                timeout_s=timeout, on_crawl_event=live, on_crawl_report=crawled)
+                                timeout_s=timeout, on_crawl_event=live, on_crawl_report=crawled,
+                                redis_url=redis_url)
     finally:
         progress.stop()
     print_analysis_summary(run.analysis.analyzed, run.analysis.relevant,

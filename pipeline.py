@@ -35,6 +35,9 @@ DEFAULT_SCHEDULE = ROOT / "scheduler" / "schedule.toml"
 
 DbOpt = Annotated[Path, typer.Option("--db", help="File del database SQLite.", envvar="OBS_DB")]
 ScheduleOpt = Annotated[Path, typer.Option(help="File della pianificazione (TOML).")]
+RedisOpt = Annotated[str | None, typer.Option(
+    "--redis", help="Raccolta distribuita: la coordina su questo Redis (redis://HOST:PORTA/N); "
+    "scaricano i processi `worker`.", envvar="OBS_REDIS_URL")]
 SourcesOpt = Annotated[
     Path, typer.Option("--sources", help="Registro delle fonti (TOML).", envvar="OBS_SOURCES")
 ]
@@ -61,14 +64,29 @@ def crawl(
     setting: Annotated[list[str] | None, typer.Option(
         "--set", "-s", help="Impostazione Scrapy NOME=VALORE (ripetibile), "
         "es. -s DOWNLOAD_DELAY=2.")] = None,
+    redis: RedisOpt = None,
 ) -> None:
     """Raccoglie gli articoli delle fonti del registro e li salva nel database."""
     from cli_support import crawl_with_progress, parse_settings
 
     overrides = parse_settings(setting or [], fail)
     report = crawl_with_progress(sources, ensure_parent(db), source, timeout, console,
-                                 settings=overrides)
+                                 settings=overrides, redis_url=redis)
     raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def worker(
+    redis: Annotated[str, typer.Option(
+        "--redis", help="Indirizzo Redis della raccolta distribuita (redis://HOST:PORTA/N).",
+        envvar="OBS_REDIS_URL")],
+    max_idle: Annotated[float | None, typer.Option(
+        "--max-idle", help="Termina dopo N secondi senza nulla da scaricare.")] = None,
+) -> None:
+    """Scarica le pagine di una raccolta distribuita (vedi `crawl --redis`)."""
+    from crawler.distributed.worker import run_worker
+
+    raise typer.Exit(run_worker(redis, max_idle, log=console.print))
 
 
 @app.command()
@@ -106,11 +124,12 @@ def analyze_text(
 
 
 @app.command()
-def run(sources: SourcesOpt = DEFAULT_SOURCES, db: DbOpt = DEFAULT_DB) -> None:
+def run(sources: SourcesOpt = DEFAULT_SOURCES, db: DbOpt = DEFAULT_DB,
+        redis: RedisOpt = None) -> None:
     """Raccolta e analisi, una volta (il lavoro pianificato)."""
     from cli_support import run_with_progress
 
-    report = run_with_progress(sources, ensure_parent(db), 3600, console)
+    report = run_with_progress(sources, ensure_parent(db), 3600, console, redis_url=redis)
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -33,6 +33,7 @@ KIND_TEXT = {
     "too_large": "larger than DOWNLOAD_MAXSIZE", "blocked_address": "address refused",
     "blocked_scheme": "non-HTTP link refused", "redirect_loop": "too many redirects",
     "budget_exceeded": "request budget reached", "time_limit": "time limit reached",
+    "redislost": "Redis unreachable: the distributed crawl lost its queue",
 }
 
 @dataclass

@@ -11,7 +11,7 @@ import sqlite_utils
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.extract import extract_page
+from crawler.extract import PageFields, extract_page
 from crawler.items import PageItem
 from crawler.ledger import run_ledger
 from crawler.prefilter import matches_keywords
@@ -80,7 +80,8 @@ class ExtractPipeline(_StagePipeline):
         for url in item.aliases:
             hint = hint or get_link_hint(self.db, url)
         try:
-            fields = extract_page(item.html, item.url, fetched_at=item.fetched_at, hint=hint)
+            fields = prepared_fields(item, hint) or extract_page(
+                item.html, item.url, fetched_at=item.fetched_at, hint=hint)
         except Exception as exc:  # noqa: BLE001 - one odd page must not stop a long crawl
             reason = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
             record_extraction(self.db, item.url, reason, item.replaced_chars)
@@ -97,6 +98,17 @@ class ExtractPipeline(_StagePipeline):
             item.aliases = sorted({*item.aliases, fields.url})
         item.article = fields.article()
         return item
+
+
+def prepared_fields(item: PageItem, hint: dict) -> PageFields | None:
+    """The extraction a distributed crawl's worker made of this page, when it read the same
+    URL with the same link hint at the fetch time the item carries (then it is exactly what
+    extract_page gives here); None otherwise."""
+    prepared = item.prepared
+    if not prepared or prepared.get("url") != item.url or prepared.get("hint") != hint \
+            or prepared.get("fetched_at") != item.fetched_at:
+        return None
+    return PageFields(**prepared["fields"])
 
 
 class PrefilterPipeline(_StagePipeline):

@@ -1,11 +1,15 @@
 """One crawl in its own process (the Twisted reactor cannot restart):
 
     python -m crawler.process --sources FILE --db FILE --run-id ID [--source ID ...]
-        [--settings-json '{"DOWNLOAD_DELAY": 0}'] [--progress]
+        [--settings-json '{"DOWNLOAD_DELAY": 0}'] [--progress] [--redis URL]
 
 Runs the feed, sitemap and listing spiders together for the chosen sources, then writes one
 crawl_runs record per source. With --progress, JSON lines on stdout report each article and
 error and end with {"event": "finished", ...}. Called by crawler.run.crawl.
+
+With --redis, the process is the coordinator of a distributed crawl (crawler/distributed/):
+the same spiders and pipelines, with downloads made by the workers that serve the Redis
+database; the run is published there for them and withdrawn at the end.
 """
 
 from __future__ import annotations
@@ -41,18 +45,33 @@ def build_settings(sources: str, db: str, source_ids: list[str] | None,
 
 
 def crawl_in_this_process(sources_path: str, db_path: str, run_id: str,
-                          source_ids: list[str] | None, overrides: dict, progress: bool) -> int:
+                          source_ids: list[str] | None, overrides: dict, progress: bool,
+                          redis_url: str | None = None) -> int:
     """The crawl itself, in the calling process (which it owns: Scrapy's reactor starts once).
     `crawler.run.crawl` runs it in a child process through `main`."""
     chosen = select_sources(load_sources(sources_path), source_ids)
+    settings = build_settings(sources_path, db_path, [s.id for s in chosen], overrides)
+    if redis_url is None:
+        return _crawl(chosen, db_path, run_id, settings, progress)
+    from crawler.distributed import coordinator
+
+    config = coordinator.crawl_config(settings, chosen, run_id)
+    coordinator.coordinator_settings(settings, redis_url, run_id)
+    state = coordinator.open_run(redis_url, config)
+    try:
+        return _crawl(chosen, db_path, run_id, settings, progress)
+    finally:
+        coordinator.release(state, run_id)
+
+
+def _crawl(chosen: list, db_path: str, run_id: str, settings: Settings, progress: bool) -> int:
     db = open_db(db_path)
     upsert_sources(db, [s.store_row() for s in chosen])
     ledger = RunLedger(run_id=run_id, progress=json_lines_progress if progress else None)
     for source in chosen:
         ledger.tally(source.id)
     ledger.emit({"event": "started", "run_id": run_id, "sources": [s.id for s in chosen]})
-    process = CrawlerProcess(build_settings(sources_path, db_path, [s.id for s in chosen],
-                                            overrides))
+    process = CrawlerProcess(settings)
     for spider in SPIDERS:
         if any(getattr(s, spider.entry_field) for s in chosen):
             crawler = process.create_crawler(spider)
@@ -77,9 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", action="append", dest="source_ids")
     parser.add_argument("--settings-json", default="{}")
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--redis", help="coordinate a distributed crawl on this Redis URL")
     args = parser.parse_args(argv)
     return crawl_in_this_process(args.sources, args.db, args.run_id, args.source_ids,
-                                 json.loads(args.settings_json), args.progress)
+                                 json.loads(args.settings_json), args.progress, args.redis)
 
 
 if __name__ == "__main__":

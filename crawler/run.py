@@ -74,6 +74,7 @@ def crawl(
     timeout_s: float | None = None,
     progress: Progress | None = None,
     log_path: Path | None = None,
+    redis_url: str | None = None,
 ) -> CrawlReport:
     """Crawl the chosen sources (all enabled ones by default) into the database.
 
@@ -81,12 +82,17 @@ def crawl(
     each JSON event of the subprocess (started, article, error, finished); the Scrapy log goes
     to `log_path` (a temporary file when None). Raises SourceError / KeyError for a bad sources
     file or unknown ids, before anything is started.
+
+    With `redis_url` the crawl is distributed (crawler/distributed/): this process claims the
+    Redis database, the child is the coordinator and the workers serving that database fetch;
+    RedisUnavailable (nothing started, no run recorded) when Redis cannot be reached.
     """
     chosen = select_sources(load_sources(sources_path), source_ids)
     open_db(db_path).conn.close()  # create and migrate once, before the subprocess
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     if not chosen:
         return CrawlReport(run_id, [], 0, 0.0)
+    claimed = _claim(redis_url, run_id)
     log_path = log_path or Path(tempfile.mkstemp(prefix="crawl-", suffix=".log")[1])
     settings = _time_limited(dict(settings or {}), timeout_s)
     command = [sys.executable, "-m", "crawler.process", "--sources", str(sources_path),
@@ -94,12 +100,28 @@ def crawl(
                "--settings-json", json.dumps(settings)]
     for source in chosen:
         command += ["--source", source.id]
+    if redis_url:
+        command += ["--redis", redis_url]
     t0 = time.monotonic()
-    returncode, timed_out = _run(command, log_path, timeout_s, progress)
+    try:
+        returncode, timed_out = _run(command, log_path, timeout_s, progress)
+    finally:
+        if claimed is not None:
+            from crawler.distributed.coordinator import release
+
+            release(claimed, run_id)
     duration = round(time.monotonic() - t0, 2)
     tail = _tail(log_path)
     reports = _reports(db_path, run_id, chosen, returncode, timed_out, tail)
     return CrawlReport(run_id, reports, returncode, duration, log_path, tail)
+
+
+def _claim(redis_url: str | None, run_id: str):
+    if not redis_url:
+        return None
+    from crawler.distributed.coordinator import claim
+
+    return claim(redis_url, run_id)
 
 
 def _time_limited(settings: dict, timeout_s: float | None) -> dict:

@@ -8,6 +8,7 @@ persistent job store holds no pickled code.
 
 from __future__ import annotations
 
+import os
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +45,8 @@ def crawl_job(spec: JobSpec, schedule: Schedule, db_path: Path) -> tuple[str, di
     run = crawl_and_analyze(schedule.sources_path, db_path, ids,
                             settings=schedule.crawl_settings,
                             timeout_s=schedule.crawl_timeout_seconds,
-                            log_path=logs / f"{spec.id}.log")
+                            log_path=logs / f"{spec.id}.log",
+                            redis_url=os.environ.get("OBS_REDIS_URL") or None)
     counts = {"sources": len(ids),
               "new_articles": sum(s.new_articles for s in run.crawl.sources),
               "failed_sources": [s.source_id for s in run.crawl.sources if s.status == "failed"],

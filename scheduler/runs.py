@@ -91,18 +91,20 @@ def crawl_and_analyze(
     on_crawl_event: Callable[[dict], None] | None = None,
     on_crawl_report: Callable[[object], None] | None = None,
     analysis_workers: int | None = None,
+    redis_url: str | None = None,
 ) -> RunReport:
     """Crawl the sources (all enabled ones by default), then analyze the new articles.
 
     `timeout_s` limits each stage; `on_crawl_event` receives the crawl's progress events and
     `on_crawl_report` the crawl report before the analysis starts (for a live display);
-    `analysis_workers` analysis processes (default: one per core).
+    `analysis_workers` analysis processes (default: one per core); `redis_url` distributes
+    the crawl over the workers of that Redis (crawler/distributed/).
     The analysis runs even when some sources failed: what was stored is analyzed.
     """
     from crawler.run import crawl
 
     report = crawl(sources_path, db_path, source_ids, settings=settings, timeout_s=timeout_s,
-                   progress=on_crawl_event, log_path=log_path)
+                   progress=on_crawl_event, log_path=log_path, redis_url=redis_url)
     if on_crawl_report:
         on_crawl_report(report)
     analysis = analyze_in_child(db_path, timeout_s=timeout_s, workers=analysis_workers)

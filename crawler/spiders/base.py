@@ -330,13 +330,17 @@ class SourceSpider(scrapy.Spider):
             return []
         content_type = _header(response, b"Content-Type") or ""
         decoded = decode_html(response.body, content_type)  # never fails on invalid bytes
+        # A distributed crawl's worker fetched (and extracted) it: its fetch time is the page's.
+        prepared = response.meta.get("obs_prepared")
         return [PageItem(
             source_id=source_id, url=response.url, fetched_url=first_url, aliases=aliases,
             http_status=response.status, content_type=content_type, encoding=decoded.encoding,
-            fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+            fetched_at=(prepared or {}).get("fetched_at")
+            or datetime.now(UTC).replace(microsecond=0).isoformat(),
             headers={k.decode("latin-1"): v[0].decode("latin-1")
                      for k, v in response.headers.items() if v},
             body=response.body, html=decoded.text, replaced_chars=decoded.replaced,
+            prepared=prepared,
         )]
 
     def on_article_error(self, failure: Failure) -> None:

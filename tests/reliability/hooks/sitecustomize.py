@@ -11,6 +11,11 @@ With OBS_TEST_HANG_AFTER_ANALYSIS=N, the analysis stage stops after the N-th ana
 committed, writes the marker and waits to be SIGKILLed, so a killed analyze run has a known
 number of finished articles however fast the machine is.
 
+With OBS_TEST_KILL_WORKER_AFTER=N, a distributed-crawl worker (crawler/distributed/worker.py)
+SIGKILLs its whole process group when it is about to hand over its N-th response: that request
+(and any other it holds) is leased and unanswered, as when a machine dies mid-crawl. The
+marker holds the URL of that response.
+
 Without the variables the hooks do nothing, so the parent processes they are also loaded into
 are unaffected.
 """
@@ -61,6 +66,29 @@ def _install_analysis(after: int, marker: Path) -> None:
     store.analysis.save_analysis = hanging_save_analysis
 
 
+def _install_worker_kill(after: int, marker: Path) -> None:
+    import signal
+
+    import crawler.distributed.worker as worker
+
+    inner = worker.WorkerSpider._reply
+    replies = []
+
+    def dying_reply(self, request, result):
+        replies.append(request.url)
+        if len(replies) == after:
+            partial = marker.with_name(marker.name + ".part")
+            partial.write_text(request.url, encoding="utf-8")
+            os.replace(partial, marker)
+            os.killpg(0, signal.SIGKILL)
+        inner(self, request, result)
+
+    worker.WorkerSpider._reply = dying_reply
+
+
+if os.environ.get("OBS_TEST_KILL_WORKER_AFTER"):
+    _install_worker_kill(int(os.environ["OBS_TEST_KILL_WORKER_AFTER"]),
+                         Path(os.environ["OBS_TEST_HANG_MARKER"]))
 if os.environ.get("OBS_TEST_HANG_AFTER_ANALYSIS"):
     _install_analysis(int(os.environ["OBS_TEST_HANG_AFTER_ANALYSIS"]),
                       Path(os.environ["OBS_TEST_HANG_MARKER"]))
