@@ -20,3 +20,11 @@ class PageItem:
     html: str = field(repr=False)
     article: dict | None = field(default=None, repr=False)  # set by ExtractPipeline
     replaced_chars: int = 0  # characters decoding replaced (invalid bytes in the charset)
+
+
+@dataclass
+class ActItem:
+    """One act of an albo pretorio, with its attachments read (see crawler/spiders/albo.py)."""
+
+    source_id: str
+    act: dict  # the columns of store.acts.save_act
