@@ -16,9 +16,6 @@ import io
 import logging
 from dataclasses import dataclass
 
-import pypdf
-from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
-
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PAGES = 60
 MAX_CHARS = 200_000
@@ -28,6 +25,7 @@ PDF_MAGIC = b"%PDF-"
 HEAD_BYTES = 1024  # the PDF header may follow some junk bytes; readers look this far
 
 # pypdf logs every oddity of a broken file as a warning: one error per attachment is enough.
+# (pypdf itself is imported on the first PDF: a crawl without albo sources never loads it.)
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
@@ -41,6 +39,9 @@ class PdfText:
 def pdf_text(body: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES,
              max_chars: int = MAX_CHARS) -> PdfText:
     """The text layer of the first `max_pages` pages of a PDF, at most `max_chars` characters."""
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+
     if len(body) > max_bytes:
         return PdfText("", 0, f"too large: {len(body)} bytes (limit {max_bytes})")
     if PDF_MAGIC not in body[:HEAD_BYTES]:
@@ -66,6 +67,9 @@ def pdf_text(body: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PA
 
 
 def _read(body: bytes, max_pages: int, max_chars: int) -> PdfText:
+    import pypdf
+    from pypdf.errors import LimitReachedError, PyPdfError
+
     reader = pypdf.PdfReader(io.BytesIO(body), strict=False)
     if reader.is_encrypted and not reader.decrypt(""):  # an empty user password is common
         return PdfText("", 0, "encrypted: needs a password")

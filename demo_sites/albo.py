@@ -26,8 +26,8 @@ CONTENT = Path(__file__).resolve().parent / "content" / "albo.json"
 LAYOUTS = ("table", "cards")
 PER_PAGE = 6
 # What an act's second attachment ("Verbale") can be: a broken file of some kind; "missing"
-# links a file that is not served (404).
-HOSTILE = ("truncated", "encrypted", "bomb", "html", "missing", "huge")
+# links a file that is not served (404), "disallowed" one under a path robots.txt disallows.
+HOSTILE = ("truncated", "encrypted", "bomb", "html", "missing", "huge", "disallowed")
 ERROR_PAGE = ("<!DOCTYPE html><html><head><title>Errore</title></head><body><h1>Sessione "
               "scaduta</h1><p>Il documento richiesto non è disponibile.</p></body></html>")
 
@@ -47,7 +47,9 @@ class DemoAct:
 
     def attachment_paths(self) -> list[str]:
         paths = [f"albo/allegati/{self.slug}.pdf"]
-        if self.hostile:
+        if self.hostile == "disallowed":
+            paths.append(f"riservato/{self.slug}-verbale.pdf")
+        elif self.hostile:
             paths.append(f"albo/allegati/{self.slug}-verbale.pdf")
         return paths
 
@@ -148,6 +150,8 @@ def _pdfs(act: DemoAct) -> dict[str, bytes]:
     }
     if act.hostile in hostile:
         files[act.attachment_paths()[1]] = hostile[act.hostile]()
+    elif act.hostile == "disallowed":
+        files[act.attachment_paths()[1]] = verbale
     elif act.hostile not in (None, "missing"):
         raise ValueError(f"unknown hostile attachment {act.hostile!r} (expected {HOSTILE})")
     return files

@@ -3,7 +3,9 @@ with the source's platform rules (crawler/albo.py); the acts whose object matche
 observatory's terms and that are not stored yet are followed to their attachments (from the
 row, else from the act's own page), whose PDF text is read within bounds (crawler/pdftext.py),
 and stored as acts. Pagination follows rel=next, "Successiva"-style links or the source's
-`next_pattern`, up to `max_pages`, and stops at a page whose matching acts are all stored.
+`next_pattern`, up to `max_pages`, on every run: an albo lists only the acts in their
+publication period (a few pages), and an act whose page failed on an earlier run may be on any
+of them.
 
 Each act is a chain of requests (its page, then one attachment after the other) carried in the
 request meta; a failed or hostile attachment is recorded on the act with its error and the
@@ -35,7 +37,7 @@ from crawler.discovery import DiscoveryError, parse_listing
 from crawler.items import ActItem
 from crawler.pdftext import pdf_text
 from crawler.sources import AlboConfig, Source
-from crawler.spiders.base import SourceSpider, error_kind
+from crawler.spiders.base import SourceSpider, _refused, error_kind
 from store.acts import act_id, known_acts
 
 NO_LINKS = "(?!)"  # an article pattern that matches nothing: parse_listing gives next pages only
@@ -75,7 +77,7 @@ class AlboSpider(SourceSpider):
         # An act with no link to follow is complete already: handed on by on_entry.
         response.meta["albo_items"] = [s for s in steps if isinstance(s, ActItem)]
         requests = [s for s in steps if isinstance(s, scrapy.Request)]
-        if page_number < config.max_pages and (fresh or not wanted):
+        if page_number < config.max_pages:
             doc = parse_listing(response.text, response.url, source.allowed_domains,
                                 article_pattern=NO_LINKS, next_pattern=config.next_pattern,
                                 page=page_number)
@@ -111,7 +113,10 @@ class AlboSpider(SourceSpider):
     def on_detail(self, response: Response):
         source, state, config = self._context(response.meta)
         self.ledger.count(source.id, "requests")
-        if isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse):  # the "page" is the document itself
+            name = response.url.rsplit("/", 1)[-1] or response.url
+            state["done"].append(self._read(response, Attachment(response.url, name), config))
+        else:
             rules = platform_rules(config.platform, dict(config.rules))
             found = detail_attachments(response.text, response.url, rules)
             state["todo"] = found[: config.max_attachments]
@@ -120,23 +125,30 @@ class AlboSpider(SourceSpider):
     def on_attachment(self, response: Response):
         source, state, config = self._context(response.meta)
         self.ledger.count(source.id, "requests")
-        attachment: Attachment = response.meta["attachment"]
+        state["done"].append(self._read(response, response.meta["attachment"], config))
+        if state["done"][-1]["error"] and not state["done"][-1]["text"]:
+            self.ledger.count(source.id, "attachment_errors")
+        return [self._next(source, state, config)]
+
+    @staticmethod
+    def _read(response: Response, attachment: Attachment, config: AlboConfig) -> dict:
         result = pdf_text(response.body, max_bytes=config.max_attachment_bytes,
                           max_pages=config.max_attachment_pages)
-        if result.error and not result.text:
-            self.ledger.count(source.id, "attachment_errors")
-        state["done"].append({"url": attachment.url, "name": attachment.name,
-                              "bytes": len(response.body), "pages": result.pages,
-                              "error": result.error, "text": result.text})
-        return [self._next(source, state, config)]
+        return {"url": attachment.url, "name": attachment.name, "bytes": len(response.body),
+                "pages": result.pages, "error": result.error, "text": result.text}
 
     def on_step_error(self, failure: Failure):
         meta = failure.request.meta
         source, state, config = self._context(meta)
-        kind, _ = error_kind(failure)
+        kind, status = error_kind(failure)
         self.ledger.count(source.id, "requests")
-        self.ledger.count(source.id, "attachment_errors")
         attachment: Attachment | None = meta.get("attachment")
+        if attachment is None and not (_refused(kind, status) or kind == "disallowed"):
+            # The act's own page failed for now (5xx, timeout): the act is not stored, so the
+            # next run finds it again in the listing and tries once more.
+            self.ledger.error(source.id, kind, failure.request.url)
+            return []
+        self.ledger.count(source.id, "attachment_errors")
         if attachment is not None:
             state["done"].append({"url": attachment.url, "name": attachment.name, "bytes": None,
                                   "pages": 0, "error": f"download failed: {kind}", "text": ""})

@@ -181,3 +181,26 @@ def test_rule_problems_name_the_key():
 def test_garbage_is_no_act():
     for junk in ("", "<<<>>>", "\x00\x01binary", "<table><tr><th>Oggetto</th></tr></table>"):
         assert parse_albo(junk, "http://x.test/", platform_rules()).acts == []
+
+
+HALLEY_LIKE = """<html><body><table class="table">
+<thead><tr><th>Anno/Numero</th><th>Tipo Atto</th><th>Oggetto</th>
+<th>Data inizio pubblicazione</th><th>Data fine pubblicazione</th><th></th></tr></thead>
+<tbody><tr><td>2026/1311</td><td>DETERMINAZIONI AREA SERVIZI SOCIALI</td>
+<td>AVVIO PROCEDIMENTO DI COPROGRAMMAZIONE EX ART. 55 D.LGS. 117/2017</td>
+<td>02-12-2026</td><td>17-12-2026</td>
+<td><a href="dettaglio.php?id=9&amp;x=1">Dettaglio</a></td></tr>
+<tr><td>2026/1312</td><td>AVVISI</td><td>Avviso di sgombero neve</td>
+<td>03-12-2026</td><td>18-12-2026</td><td><a href="dettaglio.php?id=10">Dettaglio</a></td></tr>
+</tbody></table></body></html>"""
+
+
+def test_another_table_layout_is_read_by_its_column_labels():
+    page = parse_albo(HALLEY_LIKE, "https://comune.test/albo/", platform_rules())
+    first, second = page.acts
+    assert page.platform == "table"
+    assert (first.type, first.number, first.published_from, first.published_to) == (
+        "determinazione", "2026/1311", "2026-12-02", "2026-12-17")
+    assert first.detail_url == "https://comune.test/albo/dettaglio.php?id=9&x=1"
+    assert matching_term(first.object) == "coprogrammazione"
+    assert second.type == "avviso" and matching_term(second.object) is None

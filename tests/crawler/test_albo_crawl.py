@@ -20,10 +20,13 @@ pytestmark = pytest.mark.slow
 
 HOSTS = {"table": "127.0.0.41", "cards": "127.0.0.42"}
 # Matching acts get a second, hostile attachment: each kind once over the two layouts.
-HOSTILE = {"table": {"det-498-2026": "truncated", "det-530-2026": "bomb", "dgc-98-2026": "html"},
+HOSTILE = {"table": {"det-498-2026": "truncated", "det-530-2026": "bomb", "dgc-98-2026": "html",
+                     "patto-giardino-2026": "disallowed"},
            "cards": {"det-498-2026": "encrypted", "det-530-2026": "missing",
                      "dgc-98-2026": "huge"}}
 MAX_BYTES = 100_000
+# An act page that fails (503) on the first run: the act is not stored then, but on the second.
+FLAKY = "/albo/atti/avviso-cpf-2026.html"
 
 
 def _routes(layout: str) -> dict[str, Resource]:
@@ -68,8 +71,11 @@ def albo_runs(tmp_path_factory):
     sources.write_text(_sources({k: s.base for k, s in sites.items()}), encoding="utf-8")
     db_path = folder / "obs.db"
     events: list[dict] = []
+    flaky = sites["cards"].routes[FLAKY]
+    sites["cards"].routes[FLAKY] = Resource(b"<h1>Servizio non disponibile</h1>", status=503)
     first = crawl(sources, db_path, settings=FAST_SETTINGS, timeout_s=120,
                   progress=events.append)
+    sites["cards"].routes[FLAKY] = flaky
     first_log = {k: s.paths() for k, s in sites.items()}
     for site in sites.values():
         site.log.clear()
@@ -126,7 +132,8 @@ def test_pdf_text_and_codes_are_extracted(albo_runs, layout):
 EXPECTED_ERRORS = {"truncated": "unreadable PDF", "bomb": "limit reached",
                    "html": "not a PDF: an HTML page", "encrypted": "encrypted",
                    "missing": "download failed: http_404",
-                   "huge": "download failed: too_large"}
+                   "huge": "download failed: too_large",
+                   "disallowed": "download failed: disallowed"}
 
 
 @pytest.mark.parametrize("layout", list(HOSTS))
@@ -139,25 +146,40 @@ def test_hostile_attachments_are_recorded_and_lose_nothing_else(albo_runs, layou
         assert good["error"] is None and good["pages"] == 1, (slug, good)
         assert bad["error"].startswith(EXPECTED_ERRORS[kind]), (kind, bad["error"])
         assert bad["url"].endswith(f"{slug}-verbale.pdf")
+        assert bad["url"].endswith("/riservato/patto-giardino-2026-verbale.pdf") == (
+            kind == "disallowed")
         assert "IL DIRIGENTE" in act["text"] or "LA GIUNTA" in act["text"]
+        assert act["text"].count("COMUNE DI FIDENZA") == 1  # the good PDF's text, once
 
 
-def test_second_run_stores_nothing_new_and_fetches_no_attachment(albo_runs):
+def test_second_run_fetches_only_what_the_first_could_not(albo_runs):
     for layout, paths in albo_runs["second_log"].items():
-        assert not [p for p in paths if p.endswith(".pdf")], layout
+        pdfs = [p for p in paths if p.endswith(".pdf")]
+        assert pdfs == (["/albo/allegati/avviso-cpf-2026.pdf"] if layout == "cards" else [])
         assert "/albo/" in paths
     first_pdfs = [p for p in albo_runs["first_log"]["table"] if p.endswith(".pdf")]
     assert len(first_pdfs) == len(set(first_pdfs)) >= 6
     assert not [p for p in albo_runs["first_log"]["table"]
                 if "ord-55" in p or "dgc-120" in p]  # non-matching acts' files never fetched
+    relevant = sum(a.relevant for a in load_acts())
     news = [e for e in albo_runs["events"] if e.get("event") == "act"]
-    assert len(news) == 2 * sum(a.relevant for a in load_acts())
+    assert len(news) == 2 * relevant - 1
     assert {e["status"] for e in news} == {"new"}
+    first = {r.source_id: r for r in albo_runs["first"].sources}
+    second = {r.source_id: r for r in albo_runs["second"].sources}
+    assert f"acts: {relevant} new, 0 updated" in first["albo-table"].message
+    assert first["albo-table"].status == "ok"
+    assert f"acts: {relevant - 1} new, 0 updated" in first["albo-cards"].message
+    assert first["albo-cards"].errors_by_kind == {"http_503": 1}
+    assert "acts:" not in second["albo-table"].message
+    assert "acts: 1 new, 0 updated" in second["albo-cards"].message
+    assert second["albo-cards"].status == "ok"
 
 
 def test_both_listing_pages_are_read_and_robots_is_obeyed(albo_runs):
     for paths in albo_runs["first_log"].values():
         assert "/robots.txt" in paths and "/albo/?page=2" in paths
+        assert not [p for p in paths if p.startswith("/riservato/")]
 
 
 def test_acts_are_queued_for_analysis(albo_runs):
