@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from store.db import transaction
+from store.db import transaction, utcnow
 
 ACT_COLUMNS = ("source_id", "type", "type_label", "number", "date", "object", "published_from",
                "published_to", "text", "cig", "cup", "url", "listing_url", "attachments",
@@ -79,10 +79,20 @@ def get_acts(db: sqlite_utils.Database, source_id: str | None = None) -> list[di
 def acts_to_analyze(db: sqlite_utils.Database, *, everything: bool = False,
                     limit: int | None = None) -> list[dict]:
     """Acts not yet analyzed (or all), in the shape of store.analysis.articles_to_analyze:
-    id, title (the act's object), text, published (the act's date)."""
+    id, title (the act's object), text, published (the act's date, else the first day of its
+    publication, when the listing gives no date)."""
     where = "" if everything else "WHERE analyzed_at IS NULL"
-    sql = (f"SELECT id, object AS title, text, date AS published FROM acts {where} "
-           "ORDER BY date, id")
+    sql = (f"SELECT id, object AS title, text, coalesce(date, published_from) AS published "
+           f"FROM acts {where} ORDER BY published, id")
     if limit:
         sql += f" LIMIT {int(limit)}"
     return list(db.query(sql))
+
+
+def mark_acts_analyzed(db: sqlite_utils.Database, act_ids: Iterable[str],
+                       when: str | None = None) -> None:
+    """Record that the acts were analyzed (they leave `acts_to_analyze` until they change)."""
+    ids = list(act_ids)
+    with transaction(db):
+        for act in ids:
+            db.execute("UPDATE acts SET analyzed_at = ? WHERE id = ?", [when or utcnow(), act])

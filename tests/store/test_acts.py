@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.acts import acts_to_analyze, get_acts, known_acts, save_act
+from store.acts import acts_to_analyze, get_acts, known_acts, mark_acts_analyzed, save_act
 from store.articles import upsert_sources
 from store.db import open_db
 
@@ -77,10 +77,15 @@ def test_acts_to_analyze_has_the_shape_of_articles_to_analyze(db):
     rows = acts_to_analyze(db)
     assert rows == [{"id": rows[0]["id"], "title": "Approvazione avviso di coprogettazione",
                      "text": act()["text"], "published": "2026-10-05"}]
-    db.execute("UPDATE acts SET analyzed_at = '2026-12-08' WHERE id = ?", [rows[0]["id"]])
+    mark_acts_analyzed(db, [rows[0]["id"]])
     assert acts_to_analyze(db) == []
     assert len(acts_to_analyze(db, everything=True)) == 1
     save_act(db, act())  # unchanged text: the analysis stands
     assert acts_to_analyze(db) == []
     save_act(db, act(text="Nuovo testo"))  # changed: analyzed again
     assert len(acts_to_analyze(db)) == 1
+
+
+def test_an_act_without_date_is_published_on_its_first_day_of_publication(db):
+    save_act(db, act(date=None, url="http://127.0.0.9/b"))
+    assert [r["published"] for r in acts_to_analyze(db)] == ["2026-10-06"]
