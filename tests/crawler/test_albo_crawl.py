@@ -41,8 +41,18 @@ def _routes(layout: str) -> dict[str, Resource]:
     return routes
 
 
+UNKNOWN = "127.0.0.43"  # an albo whose listing no layout reads
+
+
 def _sources(bases: dict[str, str]) -> str:
-    out = []
+    out = [f"""
+[[source]]
+id = "albo-unknown"
+name = "Albo pretorio (layout unknown)"
+kind = "albo"
+start_urls = ["{bases.pop('unknown')}/albo/"]
+allowed_domains = ["{UNKNOWN}"]
+"""]
     for layout, base in bases.items():
         out.append(f"""
 [[source]]
@@ -66,9 +76,13 @@ def albo_runs(tmp_path_factory):
 
     sites = {layout: LocalSite(_routes(layout), host=host).start()
              for layout, host in HOSTS.items()}
+    unknown = LocalSite({"/albo/": Resource(
+        b"<html><body><p>Albo pretorio: consultare gli atti con il modulo di ricerca.</p>"
+        b"<form><input name='q'></form></body></html>")}, host=UNKNOWN).start()
     folder = tmp_path_factory.mktemp("albo")
     sources = folder / "sources.toml"
-    sources.write_text(_sources({k: s.base for k, s in sites.items()}), encoding="utf-8")
+    bases = {k: s.base for k, s in sites.items()} | {"unknown": unknown.base}
+    sources.write_text(_sources(bases), encoding="utf-8")
     db_path = folder / "obs.db"
     events: list[dict] = []
     flaky = sites["cards"].routes[FLAKY]
@@ -85,7 +99,7 @@ def albo_runs(tmp_path_factory):
     yield {"first": first, "second": second, "db": db, "events": events,
            "first_log": first_log, "second_log": second_log, "sites": sites}
     db.conn.close()
-    for site in sites.values():
+    for site in [*sites.values(), unknown]:
         site.stop()
 
 
@@ -98,7 +112,16 @@ def test_only_matching_acts_are_stored_once_each(albo_runs, layout):
     expected = {a.number for a in load_acts() if a.relevant}
     acts = get_acts(albo_runs["db"], f"albo-{layout}")
     assert sorted(a["number"] for a in acts) == sorted(expected)
-    assert albo_runs["first"].ok and albo_runs["second"].ok
+    for run in ("first", "second"):
+        report = {r.source_id: r for r in albo_runs[run].sources}[f"albo-{layout}"]
+        assert report.status != "failed"
+
+
+def test_a_listing_no_layout_reads_fails_the_source_with_a_clear_message(albo_runs):
+    report = {r.source_id: r for r in albo_runs["first"].sources}["albo-unknown"]
+    assert report.status == "failed" and report.errors_by_kind == {"parse_error": 1}
+    assert "no act found" in report.message and "[source.albo] rules" in report.message
+    assert get_acts(albo_runs["db"], "albo-unknown") == []
 
 
 @pytest.mark.parametrize("layout", list(HOSTS))
