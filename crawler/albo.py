@@ -121,8 +121,12 @@ def fold(text: str) -> str:
 
 @cache
 def _type_rules() -> tuple[tuple[str, tuple[re.Pattern, ...]], ...]:
+    rules = albo_data()["type"]
+    unknown = [r["type"] for r in rules if r["type"] not in TYPES]
+    if unknown:
+        raise ValueError(f"{ALBO_FILE}: unknown act type(s) {unknown} (expected {TYPES})")
     return tuple((rule["type"], tuple(re.compile(p) for p in rule["patterns"]))
-                 for rule in albo_data()["type"])
+                 for rule in rules)
 
 
 @cache
