@@ -20,7 +20,8 @@ from rich.table import Table
 
 # The words the Datasette interface uses for the same things.
 RUN_STATUS = {"ok": "ok", "partial": "parziale", "failed": "non riuscita"}
-SOURCE_KINDS = {"portal": "Portale", "local_news": "Notizie locali", "institution": "Istituzione"}
+SOURCE_KINDS = {"portal": "Portale", "local_news": "Notizie locali", "institution": "Istituzione",
+                "albo": "Albo pretorio"}
 REEXTRACT_COUNTS = {"pages": "pagine rilette", "new": "articoli nuovi",
                     "updated": "articoli aggiornati", "unchanged": "invariati",
                     "duplicate": "duplicati", "not_article": "non articoli",
@@ -226,7 +227,7 @@ def print_sources(path: Path, console: Console, fail: Callable[[str], None]) -> 
     for src in load_sources(path):
         table.add_row(src.id, src.name, SOURCE_KINDS.get(src.kind, src.kind), src.region or "",
                       str(len(src.feeds)),
-                      str(len(src.sitemaps)), str(len(src.start_urls)))
+                      str(len(src.sitemaps)), str(len(src.start_urls or src.albo_urls)))
     console.print(table)
 
 

@@ -178,6 +178,19 @@ def find_dates(text: str, reference: date) -> list[DateMention]:
     return out
 
 
+def written_dates(text: str) -> list[date]:
+    """Every full date (with its year) written in the text, in order, future ones included
+    (the end of a publication period, a deadline)."""
+    out = []
+    for match in _TEXT_DATE.finditer(text):
+        if match["m"] and not match["y"]:
+            continue
+        day = _mention_day(match, date.max)
+        if day is not None:
+            out.append(day)
+    return out
+
+
 def published_in_text(text: str, reference: date, *, allow_plain: bool) -> date | None:
     """The first date marked as a publication date; else, when allowed, the first date
     that is not marked as an update, deadline or event."""

@@ -23,3 +23,11 @@ class PageItem:
     # Extraction already done where the page was fetched (a distributed crawl's worker):
     # {"url", "hint", "fields"}; ExtractPipeline uses it when the URL and hint are its own.
     prepared: dict | None = field(default=None, repr=False)
+
+
+@dataclass
+class ActItem:
+    """One act of an albo pretorio, with its attachments read (see crawler/spiders/albo.py)."""
+
+    source_id: str
+    act: dict  # the columns of store.acts.save_act

@@ -59,6 +59,9 @@ class SourceTally:
         if self.errors_by_kind:
             kinds = ", ".join(f"{k} x{n}" for k, n in sorted(self.errors_by_kind.items()))
             parts.append(f"errors: {kinds}")
+        if self.counts["acts_new"] or self.counts["acts_updated"]:  # an albo pretorio
+            parts.append(f"acts: {self.counts['acts_new']} new, "
+                         f"{self.counts['acts_updated']} updated")
         if self.counts["resumed"]:
             parts.append(f"resumed {self.counts['resumed']} links left pending by an earlier run")
         if self.counts["frontier_pending"]:

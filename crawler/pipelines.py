@@ -12,10 +12,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.extract import PageFields, extract_page
-from crawler.items import PageItem
+from crawler.items import ActItem, PageItem
 from crawler.ledger import run_ledger
 from crawler.prefilter import matches_keywords
 from crawler.sources import Source, run_sources
+from store.acts import save_act
 from store.articles import get_link_hint, record_outcome, save_article, save_raw_page
 from store.db import open_db
 from store.refused import prune_refused_pages, record_extraction
@@ -145,4 +146,15 @@ class StorePipeline(_StagePipeline):
         self.ledger.emit({"event": "article", "source": item.source_id,
                                  "status": result.status, "url": art["url"],
                                  "cluster_id": result.cluster_id})
+        return item
+
+
+class ActPipeline(_StagePipeline):
+    """Saves an albo act (the albo spider's only pipeline: acts are not pages to extract)."""
+
+    def process_item(self, item: ActItem) -> ActItem:
+        status = save_act(self.db, item.act)
+        self.ledger.count(item.source_id, f"acts_{status}")
+        self.ledger.emit({"event": "act", "source": item.source_id, "status": status,
+                          "url": item.act["url"], "type": item.act["type"]})
         return item

@@ -3,7 +3,7 @@
     python -m crawler.process --sources FILE --db FILE --run-id ID [--source ID ...]
         [--settings-json '{"DOWNLOAD_DELAY": 0}'] [--progress] [--redis URL]
 
-Runs the feed, sitemap and listing spiders together for the chosen sources, then writes one
+Runs the feed, sitemap, listing and albo spiders together for the chosen sources, then writes one
 crawl_runs record per source. With --progress, JSON lines on stdout report each article and
 error and end with {"event": "finished", ...}. Called by crawler.run.crawl.
 
@@ -24,6 +24,7 @@ from scrapy.settings import Settings
 from crawler import settings as default_settings
 from crawler.ledger import RunLedger, json_lines_progress, share_ledger
 from crawler.sources import load_sources, select_sources
+from crawler.spiders.albo import AlboSpider
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider
 from crawler.spiders.sitemap import SitemapSpider
@@ -31,7 +32,7 @@ from store.articles import record_crawl_run, upsert_sources
 from store.db import open_db
 from store.frontier import frontier_size
 
-SPIDERS = (FeedSpider, SitemapSpider, ListingSpider)
+SPIDERS = (FeedSpider, SitemapSpider, ListingSpider, AlboSpider)
 
 
 def build_settings(sources: str, db: str, source_ids: list[str] | None,

@@ -3,7 +3,7 @@
     [[source]]
     id = "welforum"                      # lower-case slug, unique
     name = "Welforum.it"
-    kind = "portal"                      # portal | local_news | institution
+    kind = "portal"                      # portal | local_news | institution | albo
     region = "Lombardia"                 # optional; "Italia" for national sources
     homepage = "https://www.welforum.it/"  # optional
     feeds = ["https://www.welforum.it/feed/"]
@@ -23,6 +23,17 @@
     next_pattern = "[?&]page=\\d+"        # regex for pagination links (rel=next always works)
     max_pages = 5                        # pages followed per start URL
 
+An albo pretorio (`kind = "albo"`) lists its listing pages in `start_urls` and may name its
+platform's layout and override its rules (crawler/albo.py, crawler/data/albo.toml):
+
+    [source.albo]                        # optional; defaults read most albo listings
+    platform = "auto"                    # auto | table | cards
+    row = "//table[@id='albo']//tr[td]"  # optional rules on top of the platform's
+    max_pages = 10                       # listing pages followed per start URL
+    max_attachments = 5                  # PDFs read per act
+    max_attachment_bytes = 5242880       # larger PDFs are recorded with an error, unread
+    max_attachment_pages = 60            # pages of text read per PDF
+
 Unknown keys are errors naming the key and the source. A robots.txt Crawl-delay is a floor
 whatever `download_delay` says.
 """
@@ -34,9 +45,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.albo import rule_problems
 from crawler.urls import host_of, in_domains, is_http_url
 
-KINDS = ("portal", "local_news", "institution")
+KINDS = ("portal", "local_news", "institution", "albo")
 REGIONS = (
     "Italia", "Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
     "Friuli-Venezia Giulia", "Lazio", "Liguria", "Lombardia", "Marche", "Molise", "Piemonte",
@@ -46,8 +58,10 @@ REGIONS = (
 SOURCE_KEYS = {
     "id", "name", "kind", "region", "homepage", "feeds", "sitemaps", "start_urls",
     "allowed_domains", "keywords", "sitemap_lastmod_days", "enabled", "listing", "notes",
-    "download_delay", "concurrency", "autothrottle",
+    "download_delay", "concurrency", "autothrottle", "albo",
 }
+ALBO_LIMITS = {"max_pages": 10, "max_attachments": 5, "max_attachment_bytes": 5 * 1024 * 1024,
+               "max_attachment_pages": 60}
 MAX_DOWNLOAD_DELAY = 3600.0
 MAX_CONCURRENCY = 64
 LISTING_KEYS = {"article_pattern", "next_pattern", "max_pages"}
@@ -96,6 +110,20 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class AlboConfig:
+    """How an albo pretorio is read: the platform layout ("auto" tries each), the source's
+    own rules on top of it, and bounds on pages and attachments."""
+
+    platform: str = "auto"
+    rules: tuple[tuple[str, object], ...] = ()
+    next_pattern: str | None = None
+    max_pages: int = ALBO_LIMITS["max_pages"]
+    max_attachments: int = ALBO_LIMITS["max_attachments"]
+    max_attachment_bytes: int = ALBO_LIMITS["max_attachment_bytes"]
+    max_attachment_pages: int = ALBO_LIMITS["max_attachment_pages"]
+
+
+@dataclass(frozen=True)
 class Politeness:
     """Per-source crawl politeness: delay between requests to one host (None: the crawl's
     DOWNLOAD_DELAY), requests at once per host (None: CONCURRENT_REQUESTS_PER_DOMAIN), and
@@ -125,6 +153,8 @@ class Source:
     download_delay: float | None = None
     concurrency: int | None = None
     autothrottle: bool | None = None
+    albo_urls: tuple[str, ...] = ()  # listing pages of an albo pretorio (kind "albo")
+    albo: AlboConfig | None = None
 
     @property
     def politeness(self) -> Politeness | None:
@@ -140,7 +170,8 @@ class Source:
         return {
             "id": self.id, "name": self.name, "kind": self.kind, "region": self.region,
             "homepage": self.homepage, "feeds": list(self.feeds), "sitemaps": list(self.sitemaps),
-            "start_urls": list(self.start_urls), "allowed_domains": list(self.allowed_domains),
+            "start_urls": list(self.start_urls or self.albo_urls),
+            "allowed_domains": list(self.allowed_domains),
         }
 
 
@@ -212,6 +243,7 @@ def _validate(table: dict, pos: int) -> list[Problem]:
     out += _check_types(table, sid)
     if isinstance(table.get("listing", {}), dict):
         out += _check_listing(table, sid)
+    out += _check_albo(table, sid)
     if out:
         return out
     return _check_urls(table, sid)
@@ -305,14 +337,67 @@ def _check_listing(table: dict, sid: str) -> list[Problem]:
     return out
 
 
+def _check_albo(table: dict, sid: str) -> list[Problem]:
+    albo = table.get("albo")
+    is_albo = table.get("kind") == "albo"
+    if is_albo and (table.get("feeds") or table.get("sitemaps") or not table.get("start_urls")):
+        return [Problem(sid, "start_urls", "an albo source reads its listing pages: give "
+                        "start_urls, and no feeds or sitemaps")]
+    if albo is None:
+        return []
+    if not isinstance(albo, dict):
+        return [Problem(sid, "albo", "must be a table ([source.albo])")]
+    if not is_albo:
+        return [Problem(sid, "albo", "only sources of kind 'albo' take [source.albo]")]
+    return _check_albo_rules(albo, sid) + _check_albo_limits(albo, sid)
+
+
+def _check_albo_rules(albo: dict, sid: str) -> list[Problem]:
+    rules = {k: v for k, v in albo.items()
+             if k not in ALBO_LIMITS and k not in ("platform", "next_pattern")}
+    platform = albo.get("platform")
+    if platform is not None and not isinstance(platform, str):
+        return [Problem(sid, "albo.platform", "must be a string")]
+    return [Problem(sid, f"albo.{key}", message) for key, message in rule_problems(platform, rules)]
+
+
+def _check_albo_limits(albo: dict, sid: str) -> list[Problem]:
+    out = []
+    for key in ALBO_LIMITS:
+        value = albo.get(key, 1)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            out.append(Problem(sid, f"albo.{key}", "must be a positive whole number"))
+    if "next_pattern" in albo:
+        try:
+            re.compile(albo["next_pattern"])
+        except (re.error, TypeError) as exc:
+            out.append(Problem(sid, "albo.next_pattern",
+                               f"not a valid regular expression: {exc}"))
+    return out
+
+
+def _albo_config(table: dict) -> AlboConfig | None:
+    if table.get("kind") != "albo":
+        return None
+    albo = dict(table.get("albo", {}))
+    limits = {k: albo.pop(k) for k in list(albo) if k in ALBO_LIMITS}
+    platform = albo.pop("platform", "auto")
+    next_pattern = albo.pop("next_pattern", None)
+    return AlboConfig(platform=platform, rules=tuple(sorted(albo.items())),
+                      next_pattern=next_pattern, **limits)
+
+
 def _build(table: dict) -> Source:
     listing = table.get("listing", {})
+    is_albo = table.get("kind") == "albo"
     return Source(
         id=table["id"], name=table["name"], kind=table["kind"],
         allowed_domains=tuple(d.lower() for d in table["allowed_domains"]),
         region=table.get("region"), homepage=table.get("homepage"),
         feeds=tuple(table.get("feeds", [])), sitemaps=tuple(table.get("sitemaps", [])),
-        start_urls=tuple(table.get("start_urls", [])),
+        start_urls=() if is_albo else tuple(table.get("start_urls", [])),
+        albo_urls=tuple(table.get("start_urls", [])) if is_albo else (),
+        albo=_albo_config(table),
         keywords=tuple(table.get("keywords", [])),
         sitemap_lastmod_days=table.get("sitemap_lastmod_days"),
         enabled=table.get("enabled", True),

@@ -11,6 +11,8 @@ from pathlib import Path
 from rich.console import Console
 
 DEMO_SOURCES_TEMPLATE = Path(__file__).resolve().parent / "sources.toml.tmpl"
+ALBO_SOURCES_TEMPLATE = Path(__file__).resolve().parent / "sources-albo.toml.tmpl"
+ALBO_HOST = "127.0.0.4"
 RunFunction = Callable[[Path, Path], object]  # (sources, db) -> scheduler.runs.RunReport
 
 
@@ -21,8 +23,11 @@ def _quiet_run(sources: Path, db_path: Path):
 
 
 def write_demo_sources(urls: dict[str, str], path: Path) -> Path:
-    """The demo registry with the base URLs the local servers got."""
+    """The demo registry with the base URLs the local servers got (the albo pretorio's source
+    when `urls` has an "albo" URL)."""
     text = DEMO_SOURCES_TEMPLATE.read_text(encoding="utf-8")
+    if "albo" in urls:
+        text += "\n" + ALBO_SOURCES_TEMPLATE.read_text(encoding="utf-8")
     for site, url in urls.items():
         text = text.replace(f"{{{site}}}", url.rstrip("/"))
     path.write_text(text, encoding="utf-8")
@@ -43,7 +48,8 @@ def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
 
     `run(sources, db)` is the crawl-then-analyze step: `scheduler.runs.crawl_and_analyze` by
     default, or the caller's version with a live display (the CLI passes one)."""
-    from demo_sites.server import serve_demo
+    from demo_sites.albo import write_albo
+    from demo_sites.server import serve_demo, serve_site
     from digest.build import write_digest
 
     console = console or Console(stderr=True)
@@ -54,6 +60,9 @@ def run_demo(db_path: Path, *, serve: bool = True, port: int = 8001,
     for stale in out_dir.glob(db_path.name + "*"):
         stale.unlink()
     servers = serve_demo()
+    # The albo pretorio's PDFs are build products: generated next to the database.
+    albo_dir = write_albo(out_dir / "albo-www")
+    servers["albo"] = serve_site(albo_dir, ALBO_HOST, 0)
     try:
         urls = {site: handle.url for site, handle in servers.items()}
         console.rule("[bold]1. Siti demo")

@@ -110,6 +110,7 @@ def content_type(file: Path, body: bytes) -> str:
         ".svg": "image/svg+xml",
         ".png": "image/png",
         ".jpg": "image/jpeg",
+        ".pdf": "application/pdf",
     }.get(suffix, "application/octet-stream")
 
 

@@ -576,6 +576,35 @@ def _m013_procedures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m014_acts(db: sqlite_utils.Database) -> None:
+    # Primary acts read from albo pretorio listings (crawler/albo.py): one row per act, keyed
+    # by its source, number and date (or its URL when the listing gives no number).
+    db["acts"].create(
+        {
+            "id": str,  # sha1 of source|number|date (or of the URL), 16 hex chars
+            "source_id": str,
+            "type": str,  # delibera | determinazione | avviso | decreto | ordinanza | altro
+            "type_label": str,  # the platform's own label ("Determinazione dirigenziale")
+            "number": str,
+            "date": str,  # ISO date of the act
+            "object": str,
+            "published_from": str,  # ISO dates of the publication period
+            "published_to": str,
+            "text": str,  # object + the attachments' text
+            "cig": str,  # JSON array of CIG codes found
+            "cup": str,  # JSON array of CUP codes found
+            "url": str,
+            "listing_url": str,
+            "attachments": str,  # JSON array of {url, name, bytes, pages, error}
+            "fetched_at": str,
+            "analyzed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+        if_not_exists=True,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -590,6 +619,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("011_analyzed_spelling", _m011_analyzed_spelling),
     ("012_article_procedures", _m012_article_procedures),
     ("013_procedures", _m013_procedures),
+    ("014_acts", _m014_acts),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -614,6 +644,7 @@ INDEXES: dict[str, list[list[str]]] = {
     "events": [["article_id"], ["start"]],
     "procedures": [["stage"], ["instrument"], ["deadline"], ["last_seen"]],
     "procedure_articles": [["article_id"]],
+    "acts": [["source_id"], ["date"], ["type"], ["url"]],
     "labels": [["article_id"], ["task", "label"]],
     "reviews": [["article_id", "task"]],
     "org_aliases": [["org_id"]],

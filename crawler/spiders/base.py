@@ -75,7 +75,8 @@ TRANSIENT_4XX = {408, 425, 429}
 ENTRY_META = ("sitemap_depth", "listing_page", "listing_start")
 # The registry field each spider reads: an entry document left pending by a spider that no
 # longer runs for its source (its sitemaps or start_urls were removed) leaves the frontier.
-SPIDER_FIELDS = {"feed": "feeds", "sitemap": "sitemaps", "listing": "start_urls"}
+SPIDER_FIELDS = {"feed": "feeds", "sitemap": "sitemaps", "listing": "start_urls",
+                 "albo": "albo_urls"}
 _ERROR_KINDS: tuple[tuple[type, str], ...] = (
     (DownloadTimeoutError, "timeout"), (TimeoutError, "timeout"), (TCPTimedOutError, "timeout"),
     (CannotResolveHostError, "dns"), (DNSLookupError, "dns"),
@@ -186,7 +187,10 @@ class SourceSpider(scrapy.Spider):
                     if not (r.callback == self.on_entry and r.url in self.entries_read)]
         entry = EntryResponse(entry_url, source.id, self.name, _header(response, b"ETag"),
                               _header(response, b"Last-Modified"), response.status)
-        record_entry(self.db, entry, [self._frontier_link(r) for r in requests])
+        # Entry documents and article pages are kept in the frontier; other requests (an albo
+        # act's page and attachments) are found again by reading the entry on the next run.
+        record_entry(self.db, entry, [self._frontier_link(r) for r in requests
+                                      if r.callback == self.on_entry or "canonical" in r.meta])
         return requests
 
     def _frontier_link(self, request: scrapy.Request) -> FrontierLink:
