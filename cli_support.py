@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -203,18 +204,34 @@ def print_analysis_summary(analyzed: int, relevant: int, errors: dict[str, str],
         console.print(f"  [red]✗[/] {article_id}: {escape(error)}", highlight=False)
 
 
+TABLE_MAX_ROWS = 200  # above this, `sources list` prints plain columns (a rich table of
+# thousands of rows takes seconds to lay out)
+
+
 def print_sources(path: Path, console: Console, fail: Callable[[str], None]) -> None:
     from crawler.sources import load_sources
 
-    table = Table(title=f"Fonti ({path})", title_justify="left")
-    for col in ("Codice fonte", "Nome", "Tipo di fonte", "Regione", "Feed", "Sitemap",
-                "Elenchi"):
-        table.add_column(col)
-    for src in load_sources(path):
-        table.add_row(src.id, src.name, SOURCE_KINDS.get(src.kind, src.kind), src.region or "",
-                      str(len(src.feeds)),
-                      str(len(src.sitemaps)), str(len(src.start_urls)))
-    console.print(table)
+    sources = load_sources(path)
+    header = ("Codice fonte", "Nome", "Tipo di fonte", "Regione", "Feed", "Sitemap", "Elenchi")
+    rows = [(src.id, src.name, SOURCE_KINDS.get(src.kind, src.kind), src.region or "",
+             str(len(src.feeds)), str(len(src.sitemaps)), str(len(src.start_urls)))
+            for src in sources]
+    if len(rows) <= TABLE_MAX_ROWS:
+        table = Table(title=f"Fonti ({path})", title_justify="left")
+        for col in header:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in (header, *rows)]
+        console.out("\n".join(lines), highlight=False)
+    kinds = Counter(SOURCE_KINDS.get(s.kind, s.kind) for s in sources)
+    console.print(f"{len(sources)} fonti: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common())
+                  + f"; disattivate {sum(1 for s in sources if not s.enabled)}",
+                  highlight=False, markup=False)
 
 
 def print_reextract(counts: dict[str, int], console: Console) -> None:

@@ -29,6 +29,7 @@ whatever `download_delay` says.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -179,14 +180,15 @@ def join_locations(paths: list[str | Path]) -> str:
 
 
 def _stamps(location: str) -> tuple:
+    """What the parsed registry depends on: each file's name and a digest of its bytes
+    (reading and hashing is a small fraction of parsing; timestamps can miss a fast rewrite)."""
     out = []
     for path in registry_files(location):
         try:
-            stat = path.stat()
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
         except OSError:
-            out.append((str(path), None))
-            continue
-        out.append((str(path), stat.st_mtime_ns, stat.st_size))
+            digest = None
+        out.append((str(path), digest))
     return tuple(out)
 
 
