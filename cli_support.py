@@ -269,7 +269,8 @@ def run_discover(urls: list[str], from_file: Path | None, out: Path | None, as_j
         for start in range(0, len(entries), workers * 4):
             reports += discover(entries[start:start + workers * 4], policy, workers)
             progress.update(task, completed=len(reports))
-    _write_discovered(reports, out, {s.id for s in known})
+    if out is not None or not as_json:  # with --json alone, the JSON carries the sources
+        _write_discovered(reports, out, {s.id for s in known})
     if as_json:
         print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
     else:

@@ -24,7 +24,7 @@ from protego import Protego
 
 from crawler import settings as crawl_settings
 from crawler.decoding import decode_html
-from crawler.safety import looks_binary
+from crawler.safety import address_refusal, looks_binary
 from crawler.urls import host_of, in_domains, is_http_url
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -125,6 +125,10 @@ class SiteFetcher:
             return "non è un indirizzo http(s)"
         if not any_host and not in_domains(url, self.domains):
             return f"fuori dal sito ({host_of(url)})"
+        named = frozenset({host_of(self.homepage), *self.domains})
+        reason = address_refusal(host_of(url), None, named)
+        if reason:  # a redirect to a loopback or private address the user did not name
+            return f"indirizzo non pubblico ({host_of(url)})"
         if check_robots and not self.allowed(url):
             return "vietato da robots.txt"
         if self.left <= 0:

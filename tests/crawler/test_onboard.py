@@ -4,6 +4,7 @@ found and how, what is refused, the Italian report, the written registry, the CL
 from __future__ import annotations
 
 import http.server
+import json
 import random
 import subprocess
 import sys
@@ -23,8 +24,10 @@ from crawler.onboard import (
     registry_toml,
     suggest_region,
 )
+from crawler.run import crawl
 from crawler.sitefetch import FetchPolicy
-from crawler.sources import check_sources, load_sources
+from crawler.sources import check_sources, join_locations, load_sources
+from tests.crawler.conftest import FAST_SETTINGS
 from tests.crawler.sitefarm import SiteFarm
 from tests.crawler.siteshapes import SHAPES, Site
 
@@ -86,6 +89,31 @@ def test_homepage_redirect_to_www_and_page_budget(farm: SiteFarm):
     assert report.pages <= 4
     assert report.region == "Lombardia"  # from the name of the comune
     assert report.source is not None
+
+
+def test_a_homepage_redirect_to_an_unnamed_private_address_is_refused(farm: SiteFarm):
+    _, inner = _serve(farm, "127.0.61.2", SHAPES[0], "Interno")
+    farm.add("127.0.61.3", {"/": ("redirect", inner + "/")})
+    report = discover([SiteEntry("Rinvio", farm.base("127.0.61.3") + "/")], FAST)[0]
+    assert report.source is None and "indirizzo non pubblico" in report.reason
+    assert farm.paths("127.0.61.2") == []
+
+
+def test_crawl_reads_a_registry_split_over_a_file_and_a_folder(farm: SiteFarm,
+                                                                tmp_path: Path):
+    served = [_serve(farm, f"127.0.64.{i + 1}", shape, f"Sito diviso {i}")
+              for i, shape in enumerate(SHAPES[:2])]
+    reports = discover([SiteEntry(site.name, base + "/") for site, base in served], FAST)
+    first, folder = tmp_path / "uno.toml", tmp_path / "altre"
+    folder.mkdir()
+    first.write_text(registry_toml(reports[:1]), encoding="utf-8")
+    (folder / "due.toml").write_text(registry_toml(reports[1:]), encoding="utf-8")
+    location = join_locations([first, folder])
+    report = crawl(location, tmp_path / "diviso.db", settings=FAST_SETTINGS, timeout_s=120)
+    assert report.ok, report.log_tail
+    assert {s.source_id for s in report.sources} == {"sito-diviso-0", "sito-diviso-1"}
+    assert all(s.new_articles == len(site.articles)
+               for s, (site, _) in zip(report.sources, served, strict=True))
 
 
 def test_article_like_urls():
@@ -187,8 +215,11 @@ def test_cli_import_ipa_download_then_discover_then_check(farm: SiteFarm, tmp_pa
     assert 'region = "Emilia-Romagna"' in out.read_text(encoding="utf-8")
     check = _pipeline("sources", "check", "--sources", str(out))
     assert check.returncode == 0, check.stderr
-    as_json = _pipeline("sources", "discover", base2, "--json", "--delay", "0")
-    assert '"reason"' in as_json.stdout and as_json.returncode == 0
+    as_json = _pipeline("sources", "discover", base2, base + "/", "--json", "--delay", "0")
+    assert as_json.returncode == 0, as_json.stderr
+    parsed = json.loads(as_json.stdout)  # JSON alone on stdout, the sources inside it
+    assert [r["source"] is None for r in parsed] == [True, False]
+    assert parsed[0]["reason"] and parsed[1]["candidates"][0]["articles"] > 0
 
 
 def test_cli_rejects_bad_input(tmp_path: Path):
