@@ -357,10 +357,27 @@ class _Site:
         if candidate.usable:
             for other in self.report.candidates:
                 if other.kind == "listing" and other.usable and _overlap(candidate, other):
-                    candidate.usable = False
-                    candidate.note = f"stessi articoli di {other.url}"
+                    worse, better = ((other, candidate) if _better(candidate, other)
+                                     else (candidate, other))
+                    worse.usable = False
+                    worse.note = f"stessi articoli di {better.url}"
         if candidate.usable or not probe:
             self.add(candidate)
+        if candidate.usable and not candidate.paginated:
+            self._sub_sections(page, candidate)
+
+    def _sub_sections(self, page: Fetched, hub: Candidate) -> None:
+        """A section front that shows the latest few ("Novità" with its Notizie, Comunicati,
+        Avvisi boxes) links to the full lists below it: those are checked too."""
+        tree = _tree(page)
+        base = urlsplit(page.url).path.rstrip("/") + "/"
+        if tree is None:
+            return
+        for url, _ in news_sections(tree, self.fetcher.domains):
+            if self.fetcher.left <= 0:
+                return
+            if urlsplit(url).path.startswith(base) and url != page.url:
+                self.check_listing(url, f"sezione di {hub.url}")
 
     def listing_candidate(self, page: Fetched, how: str) -> Candidate:
         domains = self.fetcher.domains
@@ -555,9 +572,14 @@ def _common_pattern(urls: list[str]) -> str | None:
     return re.escape(tops.pop() + "/") + r"[^?#]+$"
 
 
+def _better(a: Candidate, b: Candidate) -> bool:
+    """Of two listings of the same articles, the paginated one, else the longer one."""
+    return (a.paginated, a.articles) > (b.paginated, b.articles)
+
+
 def _overlap(a: Candidate, b: Candidate) -> bool:
-    shared = len(a.links & b.links)
-    return shared >= len(a.links) / 2
+    """At least half of the shorter listing's articles are in the other one."""
+    return len(a.links & b.links) >= min(len(a.links), len(b.links)) / 2
 
 
 # ---------------------------------------------------------------- the proposal

@@ -1,10 +1,11 @@
 """Small Italian sites of different shapes, for the onboarding tests (`sources discover` and a
 crawl of what it proposes). Each shape is a kind of site met in the wild: a WordPress blog with
-a feed and a paginated category, a municipality on the Designers Italia template, a newspaper
-with a Google News sitemap, a press office with a bare table of releases, a Drupal site whose
-news is reachable only by its usual path, a Joomla site with "Avvisi", a portal with an Atom
-feed and a plain sitemap.xml; and two shapes with no usable news: a site without any, and a
-site whose robots.txt disallows its news section. Texts are generated from a seed, unique per
+a feed and a paginated category, a municipality on the Designers Italia template (a "Novità"
+front and the full list below it), a newspaper with a Google News sitemap, a press office with
+a bare table of releases, a Drupal site whose news is reachable only by its usual path, a
+Joomla site with "Avvisi", a portal with an Atom feed and a plain sitemap.xml, a blog whose
+homepage is its only list; and two shapes with no usable news: a site without any, and a site
+whose robots.txt disallows its news section. Texts are generated from a seed, unique per
 article (the store would fold identical texts into one)."""
 
 from __future__ import annotations
@@ -179,14 +180,20 @@ def wordpress(rng: random.Random, site: str, base: str) -> Site:
 
 
 def designers_italia(rng: random.Random, site: str, base: str) -> Site:
-    """Municipal template: "Novità" in the menu, cards, ?page=N pager with numbers."""
+    """Municipal template: "Novità" in the menu, a section front with the latest three and
+    "Vedi tutte", the full list in cards with a ?page=N pager of numbers."""
     arts = _articles(rng, site, rng.randint(6, 14), lambda i, s: f"/novita/notizie/{s}")
     head = '<link rel="stylesheet" href="/assets/bootstrap-italia.min.css">'
     menu = [*BASE_MENU, ("Novità", "/novita")]
-    routes: dict[str, Route] = {"/": _page(site, "Home", "<p>Comune</p>", menu=menu, head=head,
-                                           header_class="it-header-wrapper")}
+    front = (f"<h1>Novità</h1><h2>Notizie</h2>{_teasers(arts[:3], 'h3', 'card')}"
+             '<a class="btn" href="/novita/notizie">Vedi tutte</a>')
+    routes: dict[str, Route] = {
+        "/": _page(site, "Home", "<p>Comune</p>", menu=menu, head=head,
+                   header_class="it-header-wrapper"),
+        "/novita": _page(site, "Novità", front, menu=menu, head=head,
+                         header_class="it-header-wrapper")}
     pages = _paginate(arts, 6)
-    url = lambda n: "/novita" if n == 1 else f"/novita?page={n}"  # noqa: E731
+    url = lambda n: "/novita/notizie" if n == 1 else f"/novita/notizie?page={n}"  # noqa: E731
     for n, chunk in enumerate(pages, start=1):
         numbers = "".join(f'<li class="page-item"><a class="page-link" href="{url(k)}">{k}</a>'
                           "</li>" for k in range(1, len(pages) + 1))
@@ -275,6 +282,17 @@ def atom_sitemap(rng: random.Random, site: str, base: str) -> Site:
     return _finish("atom_sitemap", site, routes, arts, menu, head)
 
 
+def homepage_blog(rng: random.Random, site: str, base: str) -> Site:
+    """A small blog: no feed, sitemap or news section; the homepage lists every article
+    (top-level slugs) in a bare list."""
+    arts = _articles(rng, site, rng.randint(7, 14), lambda i, s: f"/{s}/")
+    menu = [("Home", "/"), ("Chi siamo", "/chi-siamo"), ("Contatti", "/contatti")]
+    items = "".join(f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in arts)
+    routes: dict[str, Route] = {"/": _page(site, "Home", f"<h1>Il blog</h1><ul>{items}</ul>",
+                                           menu=menu)}
+    return _finish("homepage_blog", site, routes, arts, menu)
+
+
 def no_news(rng: random.Random, site: str, base: str) -> Site:
     """A site with no news at all: services, offices, a sitemap of them."""
     menu = [*BASE_MENU, ("Contatti", "/contatti")]
@@ -309,5 +327,5 @@ def _finish(shape: str, site: str, routes: dict[str, Route], arts: list[Article]
 
 SHAPES: tuple[Callable[[random.Random, str, str], Site], ...] = (
     wordpress, designers_italia, news_sitemap, comunicati_table, drupal_hidden, joomla_avvisi,
-    atom_sitemap, no_news, robots_blocked,
+    atom_sitemap, homepage_blog, no_news, robots_blocked,
 )

@@ -29,7 +29,14 @@ from crawler.sitefetch import FetchPolicy
 from crawler.sources import check_sources, join_locations, load_sources
 from tests.crawler.conftest import FAST_SETTINGS
 from tests.crawler.sitefarm import SiteFarm
-from tests.crawler.siteshapes import SHAPES, Site
+from tests.crawler.siteshapes import (
+    SHAPES,
+    Site,
+    comunicati_table,
+    designers_italia,
+    no_news,
+    wordpress,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 IPA_FIXTURE = Path(__file__).parent / "data" / "ipa" / "enti.csv"
@@ -82,7 +89,7 @@ def test_a_site_that_cannot_be_read_says_why(farm: SiteFarm):
 
 
 def test_homepage_redirect_to_www_and_page_budget(farm: SiteFarm):
-    site, base = _serve(farm, "127.0.61.1", SHAPES[1], "Comune di Lecco")
+    site, base = _serve(farm, "127.0.61.1", designers_italia, "Comune di Lecco")
     farm.routes["127.0.61.1"]["/vecchio"] = ("redirect", "/")
     report = discover([SiteEntry("Comune di Lecco", base + "/vecchio")],
                       FetchPolicy(delay=0, max_pages=4))[0]
@@ -92,7 +99,7 @@ def test_homepage_redirect_to_www_and_page_budget(farm: SiteFarm):
 
 
 def test_a_homepage_redirect_to_an_unnamed_private_address_is_refused(farm: SiteFarm):
-    _, inner = _serve(farm, "127.0.61.2", SHAPES[0], "Interno")
+    _, inner = _serve(farm, "127.0.61.2", wordpress, "Interno")
     farm.add("127.0.61.3", {"/": ("redirect", inner + "/")})
     report = discover([SiteEntry("Rinvio", farm.base("127.0.61.3") + "/")], FAST)[0]
     assert report.source is None and "indirizzo non pubblico" in report.reason
@@ -202,8 +209,8 @@ def test_cli_import_ipa_download_then_discover_then_check(farm: SiteFarm, tmp_pa
     assert "Comune di Lecco\thttps://www.comune.lecco.it/\tc_e507\tLombardia" in \
         homepages.read_text(encoding="utf-8")
     # discover reads the same format; here with local sites in place of the real ones.
-    site, base = _serve(farm, "127.0.62.1", SHAPES[3], "Comune di Bologna")
-    _, base2 = _serve(farm, "127.0.62.2", SHAPES[7], "Comune di Milano")
+    site, base = _serve(farm, "127.0.62.1", comunicati_table, "Comune di Bologna")
+    _, base2 = _serve(farm, "127.0.62.2", no_news, "Comune di Milano")
     listing = tmp_path / "locali.tsv"
     listing.write_text(f"Comune di Bologna\t{base}/\tc_a944\tEmilia-Romagna\n"
                        f"Comune di Milano\t{base2}/\tc_f205\tLombardia\n", encoding="utf-8")
