@@ -20,7 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-sources_app = typer.Typer(help="Consulta e verifica il registro delle fonti.", no_args_is_help=True)
+sources_app = typer.Typer(help="Consulta e verifica il registro delle fonti, propone fonti nuove.",
+                          no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 console = Console(stderr=True)
 
@@ -219,7 +220,7 @@ def sources_discover(
     workers: Annotated[int, typer.Option(min=1, max=32, help="Siti esaminati insieme.")] = 4,
     sources: SourcesOpt = None,
 ) -> None:
-    """Esamina i siti dalla homepage e propone le voci [[source]] (feed, sitemap, elenchi)."""
+    """Esamina i siti dalla homepage e propone le fonti per il registro (feed, sitemap, elenchi)."""
     from cli_support import run_discover
 
     run_discover(urls or [], from_file, out, as_json, console, fail,
