@@ -233,7 +233,7 @@ class _Site:
             self.check_listing(url, how)
         self._probe()
         if not self._count("listing", usable=True) and not self._count("sitemap", usable=True):
-            self.check_homepage_listing(home, tree)
+            self.check_homepage_listing(home)
 
     def _homepage(self) -> Fetched:
         home = self.fetcher.get(self.fetcher.homepage, any_host=True)
@@ -280,24 +280,24 @@ class _Site:
         self.tried.add(key)
         return False
 
-    def _fetch(self, url: str, kind: str, how: str, probe: bool) -> tuple[Fetched | None,
-                                                                           Candidate | None]:
-        """The page of a candidate, or None (a disallowed section is reported; a probed path
-        that does not exist is not)."""
+    def _fetch(self, url: str, kind: str, how: str, probe: bool) -> Fetched | None:
+        """The page of a candidate, or None: a disallowed section or an unreadable page is
+        reported, a probed path that does not exist is not."""
         if self._seen(url):
-            return None, None
+            return None
         if not self.fetcher.allowed(url):
-            return None, self.add(Candidate(kind, url, how, note="vietato da robots.txt"))
+            self.add(Candidate(kind, url, how, note="vietato da robots.txt"))
+            return None
         page = self.fetcher.get(url)
         if page.ok:
             self._seen(page.url)
-            return page, None
-        if probe and page.status in (404, 410):
-            return None, None
-        return None, self.add(Candidate(kind, url, how, note=page.error or str(page.status)))
+            return page
+        if not (probe and page.status in (404, 410)):
+            self.add(Candidate(kind, url, how, note=page.error or str(page.status)))
+        return None
 
     def check_feed(self, url: str, how: str, probe: bool = False) -> None:
-        page, _ = self._fetch(url, "feed", how, probe)
+        page = self._fetch(url, "feed", how, probe)
         if page is None:
             return
         try:
@@ -311,7 +311,7 @@ class _Site:
                            links=frozenset(kept)))
 
     def check_sitemap(self, url: str, how: str, probe: bool = False) -> None:
-        page, _ = self._fetch(url, "sitemap", how, probe)
+        page = self._fetch(url, "sitemap", how, probe)
         if page is None:
             return
         try:
@@ -350,7 +350,7 @@ class _Site:
         return None
 
     def check_listing(self, url: str, how: str, probe: bool = False) -> None:
-        page, _ = self._fetch(url, "listing", how, probe)
+        page = self._fetch(url, "listing", how, probe)
         if page is None:
             return
         candidate = self.listing_candidate(page, how)
@@ -398,9 +398,14 @@ class _Site:
         return Candidate("listing", page.url, how, len(kept), usable, note,
                          pattern if usable else None, bool(next_ok), links=frozenset(kept))
 
-    def check_homepage_listing(self, home: Fetched, tree) -> None:  # noqa: ANN001
+    def check_homepage_listing(self, home: Fetched) -> None:
+        """The homepage as the listing, when nothing else lists the news: only with twice the
+        usual number of links that look like news (a homepage also links services)."""
         candidate = self.listing_candidate(home, "la homepage stessa elenca gli articoli")
-        candidate.usable = candidate.usable and candidate.articles >= 2 * MIN_LISTING_LINKS
+        news = sum(1 for url in candidate.links if looks_like_news(url))
+        candidate.usable = candidate.usable and news >= 2 * MIN_LISTING_LINKS
+        if candidate.articles and not candidate.usable and not candidate.note:
+            candidate.note = f"solo {news} collegamenti che sembrano notizie"
         if candidate.articles:
             self.add(candidate)
 

@@ -235,3 +235,15 @@ def test_cli_rejects_bad_input(tmp_path: Path):
     assert "Traceback" not in run.stderr
     run = _pipeline("sources", "import-ipa", "--out", str(tmp_path / "x.tsv"))
     assert run.returncode != 0 and "--download" in run.stderr
+
+
+def test_a_homepage_of_service_links_is_not_a_news_listing(farm: SiteFarm):
+    services = ["richiesta-carta-identita-elettronica", "iscrizione-servizio-mensa-scolastica",
+                "pagamento-tassa-rifiuti-tari", "permesso-di-costruire-online",
+                "cambio-di-residenza-online", "certificato-di-nascita-online",
+                "prenotazione-sale-comunali"]
+    cards = "".join(f'<div class="card"><h3><a href="/servizi/{s}">{s.replace("-", " ")}</a>'
+                    "</h3></div>" for s in services)
+    farm.add("127.0.61.4", {"/": f"<html><body><main>{cards}</main></body></html>".encode()})
+    report = discover([SiteEntry("Servizi", farm.base("127.0.61.4") + "/")], FAST)[0]
+    assert report.source is None, "\n".join(report.lines())
