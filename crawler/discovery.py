@@ -196,8 +196,11 @@ def parse_listing(
     return ListingDoc(list(links.values()), next_pages)
 
 
-# Containers of bare link lists: table rows and list items.
-_ROW_XPATH = "//table//tr[.//a[@href]] | //ul/li[.//a[@href]] | //ol/li[.//a[@href]]"
+# Rows of bare link lists: table rows, list items, and repeated blocks of one class (Drupal's
+# views-row, "item" divs), grouped by their container.
+_ROW_XPATH = ("//table//tr[.//a[@href]] | //ul/li[.//a[@href]] | //ol/li[.//a[@href]] | "
+              "//div[@class][.//a[@href]]")
+_GRID_COLUMN = re.compile(r"(^|\s)(col|column|columns|grid__item|span\d+)(-[a-z0-9-]+)?(\s|$)")
 _CHROME_TAGS = {"nav", "header", "footer", "aside", "form"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "menu", "menubar"}
 _CHROME_CLASS = re.compile(r"(^|[\s_-])(menu|nav|navbar|navigation|breadcrumbs?|footer|header|"
@@ -218,8 +221,9 @@ def _teaser_anchors(tree: lxml.html.HtmlElement, domains: tuple[str, ...]) -> li
 
 
 def _row_anchors(tree: lxml.html.HtmlElement, domains: tuple[str, ...]) -> list:
-    """Links in table rows and list items, kept per container (a table or list) when the
-    container has at least `listing_min_rows` rows linking to the site, with row texts
+    """Links in table rows, list items and repeated same-class blocks, kept per container
+    (a table, a list, the parent of the blocks) when it has at least `listing_min_rows` rows
+    linking to the site, with row texts
     that are titles (median word count at least `listing_row_words`), outside page chrome
     (nav, header, footer, menus). Navigation lists have short labels; press-release lists
     and tables have long ones."""
@@ -229,13 +233,16 @@ def _row_anchors(tree: lxml.html.HtmlElement, domains: tuple[str, ...]) -> list:
         container = row.getparent()
         if container is not None and container.tag in ("tbody", "thead"):
             container = container.getparent()
+        if row.tag == "div" and _GRID_COLUMN.search(row.get("class", "")):
+            continue  # layout columns, not rows (news cards in them are teasers already)
+        key = (container, row.get("class")) if row.tag == "div" else (container, None)
         anchors = [a for a in row.xpath(".//a[@href]")
                    if in_domains(a.get("href", ""), domains)
                    and not non_article_url_reason(a.get("href", ""))]
         if anchors:
-            groups.setdefault(container, []).append((row, anchors))
+            groups.setdefault(key, []).append((row, anchors))
     out = []
-    for container, rows in groups.items():
+    for (container, _), rows in groups.items():
         if len(rows) < conf["listing_min_rows"] or _in_chrome(container):
             continue
         words = sorted(len(row.text_content().split()) for row, _ in rows)

@@ -48,7 +48,8 @@ MIN_SITEMAP_NEWS = 3
 MAX_FEEDS = 2
 MAX_LISTINGS = 3
 _DATE_PATH = re.compile(r"/(19|20)\d{2}/(\d{1,2}/)?")
-_ID_PATH = re.compile(r"(^|/)\d+[-_][^/]+|[?&](id|idn|news_id|art)=\d+", re.IGNORECASE)
+_ID_PATH = re.compile(r"(^|/)\d+[-_][^/]+|[?&](id|idn|news_id|art)=\d+|/node/\d+/?$",
+                      re.IGNORECASE)
 _FEED_TYPES = ("rss", "atom")
 
 

@@ -153,3 +153,13 @@ def test_lists_that_are_navigation_or_documents_yield_nothing():
     two = "".join(f'<li><a href="/comunicati/{i}-comunicato">{t}</a></li>'
                   for i, t in enumerate(_TITLES[:2]))
     assert _listing_links(f"<ul>{two}</ul>") == []  # two rows are not yet a listing
+
+
+def test_repeated_blocks_of_one_class_are_rows_but_grid_columns_are_not():
+    rows = "".join(f'<div class="views-row"><span class="field-content"><a href="/comunicati/'
+                   f'{i}-comunicato">{t}</a></span></div>' for i, t in enumerate(_TITLES))
+    assert _listing_links(f'<div class="view-content">{rows}</div>') == _expected()
+    cards = "".join(f'<div class="col-md-3"><a href="/servizi/{i}-servizio"><h4>Servizio</h4>'
+                    "<p>Tutte le informazioni sul servizio</p></a></div>"
+                    for i in range(len(_TITLES)))
+    assert _listing_links(f'<div class="row">{cards}</div>') == []
