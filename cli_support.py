@@ -278,7 +278,7 @@ def run_discover(urls: list[str], from_file: Path | None, out: Path | None, as_j
             console.print("\n".join(report.lines()), highlight=False, markup=False)
     found = sum(1 for r in reports if r.source)
     console.print(f"Fonti proposte: {found} su {len(reports)} siti"
-                  + (f" ({skipped} già nel registro)" if skipped else "")
+                  + (f" ({skipped} saltati: già nel registro o doppi)" if skipped else "")
                   + (f" → {out}" if out else ""), highlight=False)
 
 
@@ -286,15 +286,19 @@ def _not_in_registry(entries: list, known: list, console: Console) -> tuple[list
     from crawler.sitefetch import site_domain
     from crawler.urls import in_domains
 
-    kept = []
+    kept, sites = [], set()
     for entry in entries:
         source = next((s for s in known if in_domains(entry.url, s.allowed_domains)
                        or site_domain(entry.url) in s.allowed_domains), None)
-        if source is None:
-            kept.append(entry)
-        else:
+        if source is not None:
             console.print(f"{entry.name} — {entry.url}: già nel registro («{source.id}»)",
                           highlight=False, markup=False)
+        elif site_domain(entry.url) in sites:  # one site is examined once (and politely)
+            console.print(f"{entry.name} — {entry.url}: sito già in elenco", highlight=False,
+                          markup=False)
+        else:
+            sites.add(site_domain(entry.url))
+            kept.append(entry)
     return kept, len(entries) - len(kept)
 
 

@@ -218,10 +218,16 @@ def test_cli_import_ipa_download_then_discover_then_check(farm: SiteFarm, tmp_pa
     run = _pipeline("sources", "discover", "--from", str(listing), "--out", str(out),
                     "--delay", "0")
     assert run.returncode == 0, run.stderr
-    assert "nessuna fonte utilizzabile" in run.stderr and "Fonti proposte: 1 su 2" in run.stderr
+    said = " ".join(run.stderr.split())  # the console wraps long lines
+    assert "nessuna fonte utilizzabile" in said and "Fonti proposte: 1 su 2" in said
     assert 'region = "Emilia-Romagna"' in out.read_text(encoding="utf-8")
     check = _pipeline("sources", "check", "--sources", str(out))
     assert check.returncode == 0, check.stderr
+    # Sites already in the registry given with --sources are not examined again.
+    again = _pipeline("sources", "discover", "--from", str(listing), "--sources", str(out),
+                      "--out", str(tmp_path / "ancora.toml"), "--delay", "0")
+    assert again.returncode == 0
+    assert "già nel registro («comune-di-bologna»)" in " ".join(again.stderr.split())
     as_json = _pipeline("sources", "discover", base2, base + "/", "--json", "--delay", "0")
     assert as_json.returncode == 0, as_json.stderr
     parsed = json.loads(as_json.stdout)  # JSON alone on stdout, the sources inside it
