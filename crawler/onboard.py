@@ -569,13 +569,19 @@ def looks_like_news(url: str) -> bool:
 
 
 def _common_pattern(urls: list[str]) -> str | None:
-    """A regex for the links' shared directory ('/notizie/[^?#]+$') when every link is under
-    the same non-root directory."""
-    dirs = {urlsplit(u).path.rsplit("/", 1)[0].rstrip("/") for u in urls}
-    tops = {("/" + d.strip("/").split("/")[0]) if d.strip("/") else "" for d in dirs}
-    if len(urls) < MIN_LISTING_LINKS or len(tops) != 1 or "" in tops:
+    """A regex for the links' shared directory when every link is under one ('/it/notizie/'
+    -> '/it/notizie/[^?#]+$'); number segments (years, months) match any number of that
+    length, so next year's articles match too. None when the links share no directory."""
+    if len(urls) < MIN_LISTING_LINKS:
         return None
-    return re.escape(tops.pop() + "/") + r"[^?#]+$"
+    dirs = [[rf"\d{{{len(seg)}}}" if seg.isdigit() else re.escape(seg)
+             for seg in urlsplit(u).path.split("/")[1:-1] if seg] for u in urls]
+    shared: list[str] = []
+    for column in zip(*dirs, strict=False):
+        if len(set(column)) != 1:
+            break
+        shared.append(column[0])
+    return "/" + "/".join(shared) + r"/[^?#]+$" if shared else None
 
 
 def _better(a: Candidate, b: Candidate) -> bool:

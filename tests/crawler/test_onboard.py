@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -253,3 +254,15 @@ def test_a_homepage_of_service_links_is_not_a_news_listing(farm: SiteFarm):
     farm.add("127.0.61.4", {"/": f"<html><body><main>{cards}</main></body></html>".encode()})
     report = discover([SiteEntry("Servizi", farm.base("127.0.61.4") + "/")], FAST)[0]
     assert report.source is None, "\n".join(report.lines())
+
+
+def test_article_patterns_follow_the_shared_directory_and_any_year():
+    from crawler.onboard import _common_pattern
+
+    dated = ["https://c.it/2025/12/a-b", "https://c.it/2026/01/c-d", "https://c.it/2026/01/e"]
+    pattern = _common_pattern(dated)
+    assert pattern == r"/\d{4}/\d{2}/[^?#]+$"
+    assert re.search(pattern, "https://c.it/2031/07/notizia-futura")
+    news = ["https://c.it/it/notizie/a", "https://c.it/it/notizie/b", "https://c.it/it/notizie/c"]
+    assert _common_pattern(news) == "/it/notizie/[^?#]+$"
+    assert _common_pattern(["https://c.it/a", "https://c.it/b", "https://c.it/c"]) is None
