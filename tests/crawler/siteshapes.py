@@ -164,7 +164,7 @@ def _paged(routes: dict[str, Route], site: str, title: str, arts: list[Article],
 
 def wordpress(rng: random.Random, site: str, base: str) -> Site:
     """Feed of the latest 5 (rel=alternate), category listing paginated with /page/N/."""
-    arts = _articles(rng, site, rng.randint(7, 14),
+    arts = _articles(rng, site, rng.randint(7, 11),
                      lambda i, s: f"/2025/{3 - i // 10:02d}/{s}/")
     head = ('<meta name="generator" content="WordPress 6.5"><link rel="alternate" '
             'type="application/rss+xml" title="Feed" href="/feed/">'
@@ -182,7 +182,7 @@ def wordpress(rng: random.Random, site: str, base: str) -> Site:
 def designers_italia(rng: random.Random, site: str, base: str) -> Site:
     """Municipal template: "Novità" in the menu, a section front with the latest three and
     "Vedi tutte", the full list in cards with a ?page=N pager of numbers."""
-    arts = _articles(rng, site, rng.randint(6, 14), lambda i, s: f"/novita/notizie/{s}")
+    arts = _articles(rng, site, rng.randint(6, 11), lambda i, s: f"/novita/notizie/{s}")
     head = '<link rel="stylesheet" href="/assets/bootstrap-italia.min.css">'
     menu = [*BASE_MENU, ("Novità", "/novita")]
     front = (f"<h1>Novità</h1><h2>Notizie</h2>{_teasers(arts[:3], 'h3', 'card')}"
@@ -205,7 +205,7 @@ def designers_italia(rng: random.Random, site: str, base: str) -> Site:
 
 def news_sitemap(rng: random.Random, site: str, base: str) -> Site:
     """Newspaper: robots.txt Sitemap line -> index -> Google News sitemap; /news shows 5."""
-    arts = _articles(rng, site, rng.randint(6, 14), lambda i, s: f"/news/{s}")
+    arts = _articles(rng, site, rng.randint(6, 11), lambda i, s: f"/news/{s}")
     menu = [("Home", "/"), ("News", "/news"), ("Chi siamo", "/chi-siamo")]
     index = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org'
              f'/schemas/sitemap/0.9"><sitemap><loc>{base}/sitemap-pages.xml</loc></sitemap>'
@@ -223,7 +223,7 @@ def news_sitemap(rng: random.Random, site: str, base: str) -> Site:
 
 def comunicati_table(rng: random.Random, site: str, base: str) -> Site:
     """Press office: "Comunicati stampa" -> a bare table of releases, "Pagina successiva"."""
-    arts = _articles(rng, site, rng.randint(6, 14),
+    arts = _articles(rng, site, rng.randint(6, 11),
                      lambda i, s: f"/comunicati-stampa/{100 + i}-{s}")
     menu = [*BASE_MENU, ("Comunicati stampa", "/comunicati-stampa")]
     routes: dict[str, Route] = {"/": _page(site, "Home", "<p>Ente</p>", menu=menu)}
@@ -257,7 +257,7 @@ def drupal_hidden(rng: random.Random, site: str, base: str) -> Site:
 
 def joomla_avvisi(rng: random.Random, site: str, base: str) -> Site:
     """Joomla: "Avvisi" in the menu, ?start=N pagination with "Avanti", numeric-id slugs."""
-    arts = _articles(rng, site, rng.randint(6, 14), lambda i, s: f"/avvisi/{200 + i}-{s}")
+    arts = _articles(rng, site, rng.randint(6, 11), lambda i, s: f"/avvisi/{200 + i}-{s}")
     head = '<meta name="generator" content="Joomla! - Open Source Content Management">'
     menu = [*BASE_MENU, ("Avvisi", "/avvisi")]
     routes: dict[str, Route] = {"/": _page(site, "Home", "<p>Ente</p>", menu=menu, head=head)}
@@ -270,7 +270,7 @@ def joomla_avvisi(rng: random.Random, site: str, base: str) -> Site:
 def atom_sitemap(rng: random.Random, site: str, base: str) -> Site:
     """Portal: Atom feed of the latest 4 (rel=alternate), sitemap.xml (not in robots.txt)
     with every article under dated paths, no news section in the menu."""
-    arts = _articles(rng, site, rng.randint(6, 14),
+    arts = _articles(rng, site, rng.randint(6, 11),
                      lambda i, s: f"/2025/03/{28 - i:02d}/{s}.html")
     head = '<link rel="alternate" type="application/atom+xml" href="/atom.xml">'
     menu = [("Home", "/"), ("Chi siamo", "/chi-siamo"), ("Progetti", "/progetti")]
@@ -285,7 +285,7 @@ def atom_sitemap(rng: random.Random, site: str, base: str) -> Site:
 def homepage_blog(rng: random.Random, site: str, base: str) -> Site:
     """A small blog: no feed, sitemap or news section; the homepage lists every article
     (top-level slugs) in a bare list."""
-    arts = _articles(rng, site, rng.randint(7, 14), lambda i, s: f"/{s}/")
+    arts = _articles(rng, site, rng.randint(7, 11), lambda i, s: f"/{s}/")
     menu = [("Home", "/"), ("Chi siamo", "/chi-siamo"), ("Contatti", "/contatti")]
     items = "".join(f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in arts)
     routes: dict[str, Route] = {"/": _page(site, "Home", f"<h1>Il blog</h1><ul>{items}</ul>",
