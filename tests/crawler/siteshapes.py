@@ -277,6 +277,7 @@ def atom_sitemap(rng: random.Random, site: str, base: str) -> Site:
     routes: dict[str, Route] = {
         "/": _page(site, "Home", "<p>Portale</p>", menu=menu, head=head),
         "/atom.xml": _atom(site, base, arts[:4]),
+        "/progetti": _page(site, "Progetti", "<h1>Progetti</h1><p>I progetti.</p>", menu=menu),
         "/sitemap.xml": _urlset(base, ["/", "/chi-siamo", "/progetti"] + [a.path for a in arts]),
     }
     return _finish("atom_sitemap", site, routes, arts, menu, head)
