@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,8 @@ KNOWN_ERRORS = (
     ("crawler.sources", "SourceError"),
     ("crawler.sources", "UnknownSourceError"),
     ("crawler.distributed.state", "RedisUnavailable"),
+    ("crawler.onboard", "DiscoverInputError"),
+    ("crawler.ipa", "IpaError"),
     ("nlp.classify", "ModelError"),
     ("nlp.classify", "CorpusError"),
     ("nlp.entities", "ExtractionError"),
@@ -217,18 +220,34 @@ def print_analysis_summary(analyzed: int, relevant: int, errors: dict[str, str],
         console.print(f"  [red]✗[/] {article_id}: {escape(error)}", highlight=False)
 
 
+TABLE_MAX_ROWS = 200  # above this, `sources list` prints plain columns (a rich table of
+# thousands of rows takes seconds to lay out)
+
+
 def print_sources(path: Path, console: Console, fail: Callable[[str], None]) -> None:
     from crawler.sources import load_sources
 
-    table = Table(title=f"Fonti ({path})", title_justify="left")
-    for col in ("Codice fonte", "Nome", "Tipo di fonte", "Regione", "Feed", "Sitemap",
-                "Elenchi"):
-        table.add_column(col)
-    for src in load_sources(path):
-        table.add_row(src.id, src.name, SOURCE_KINDS.get(src.kind, src.kind), src.region or "",
-                      str(len(src.feeds)),
-                      str(len(src.sitemaps)), str(len(src.start_urls or src.albo_urls)))
-    console.print(table)
+    sources = load_sources(path)
+    header = ("Codice fonte", "Nome", "Tipo di fonte", "Regione", "Feed", "Sitemap", "Elenchi")
+    rows = [(src.id, src.name, SOURCE_KINDS.get(src.kind, src.kind), src.region or "",
+             str(len(src.feeds)), str(len(src.sitemaps)), str(len(src.start_urls or src.albo_urls)))
+            for src in sources]
+    if len(rows) <= TABLE_MAX_ROWS:
+        table = Table(title=f"Fonti ({path})", title_justify="left")
+        for col in header:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in (header, *rows)]
+        console.out("\n".join(lines), highlight=False)
+    kinds = Counter(SOURCE_KINDS.get(s.kind, s.kind) for s in sources)
+    console.print(f"{len(sources)} fonti: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common())
+                  + f"; disattivate {sum(1 for s in sources if not s.enabled)}",
+                  highlight=False, markup=False)
 
 
 def print_reextract(counts: dict[str, int], console: Console) -> None:
@@ -239,3 +258,99 @@ def print_reextract(counts: dict[str, int], console: Console) -> None:
     for key, value in counts.items():
         if key not in REEXTRACT_COUNTS:
             console.print(f"  {key}: {value}")
+
+
+def run_discover(urls: list[str], from_file: Path | None, out: Path | None, as_json: bool,
+                 console: Console, fail: Callable[[str], None], *, max_pages: int,
+                 delay: float, workers: int, registry: Path | None = None) -> None:
+    """`sources discover`: examine the sites, print the report, write the proposed sources."""
+    from crawler.onboard import SiteEntry, discover, normalize_homepage, read_entries
+    from crawler.sitefetch import FetchPolicy
+    from crawler.sources import load_sources
+
+    entries = read_entries(from_file) if from_file else []
+    for url in urls:
+        homepage = normalize_homepage(url)
+        if homepage is None:
+            fail(f"{url!r} non è l'indirizzo di un sito")
+        entries.append(SiteEntry(homepage.split("//", 1)[1].split("/", 1)[0], homepage))
+    if not entries:
+        fail("indica almeno una homepage, o un file con --from")
+    known = load_sources(registry) if registry else []
+    entries, skipped = _not_in_registry(entries, known, console)
+    policy = FetchPolicy(max_pages=max_pages, delay=delay)
+    with progress_bar(console) as progress:
+        task = progress.add_task("Esame dei siti", total=len(entries))
+        reports = []
+        for start in range(0, len(entries), workers * 4):
+            reports += discover(entries[start:start + workers * 4], policy, workers)
+            progress.update(task, completed=len(reports))
+    if out is not None or not as_json:  # with --json alone, the JSON carries the sources
+        _write_discovered(reports, out, {s.id for s in known})
+    if as_json:
+        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            console.print("\n".join(report.lines()), highlight=False, markup=False)
+    found = sum(1 for r in reports if r.source)
+    console.print(f"Fonti proposte: {found} su {len(reports)} siti"
+                  + (f" ({skipped} saltati: già nel registro o doppi)" if skipped else "")
+                  + (f" → {out}" if out else ""), highlight=False)
+
+
+def _not_in_registry(entries: list, known: list, console: Console) -> tuple[list, int]:
+    from crawler.sitefetch import site_domain
+    from crawler.urls import in_domains
+
+    kept, sites = [], set()
+    for entry in entries:
+        source = next((s for s in known if in_domains(entry.url, s.allowed_domains)
+                       or site_domain(entry.url) in s.allowed_domains), None)
+        if source is not None:
+            console.print(f"{entry.name} — {entry.url}: già nel registro («{source.id}»)",
+                          highlight=False, markup=False)
+        elif site_domain(entry.url) in sites:  # one site is examined once (and politely)
+            console.print(f"{entry.name} — {entry.url}: sito già in elenco", highlight=False,
+                          markup=False)
+        else:
+            sites.add(site_domain(entry.url))
+            kept.append(entry)
+    return kept, len(entries) - len(kept)
+
+
+def _write_discovered(reports: list, out: Path | None, taken: set[str]) -> None:
+    """The proposed sources as TOML: to `out` (whole or not at all), else to stdout."""
+    import os
+    import tempfile
+
+    from crawler.onboard import registry_toml
+
+    text = registry_toml(reports, taken)
+    if out is None:
+        print(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, out)
+
+
+def run_import_ipa(file: Path | None, url: str | None, categories: list[str], out: Path,
+                   console: Console, fail: Callable[[str], None]) -> None:
+    """`sources import-ipa`: the homepages of the chosen public bodies, for discover."""
+    import tempfile
+
+    from crawler.ipa import ATTRIBUTION, DEFAULT_IPA_URL, download_ipa, read_ipa, write_homepages
+
+    with tempfile.TemporaryDirectory() as folder:
+        if file is None:
+            console.print(f"Scaricamento dell'elenco IndicePA da {url or DEFAULT_IPA_URL}…")
+            file = download_ipa(url or DEFAULT_IPA_URL, Path(folder))
+        result = read_ipa(file, categories)
+    write_homepages(result.entries, out)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.by_category.items()))
+    console.print(f"Enti letti: {result.rows}; homepage scritte: {len(result.entries)} "
+                  f"({counts or 'nessuna'}); senza sito: {result.without_site} → {out}",
+                  highlight=False)
+    console.print(ATTRIBUTION, highlight=False)

@@ -20,7 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-sources_app = typer.Typer(help="Consulta e verifica il registro delle fonti.", no_args_is_help=True)
+sources_app = typer.Typer(help="Consulta e verifica il registro delle fonti, propone fonti nuove.",
+                          no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 procedures_app = typer.Typer(
     help="Procedure tra più articoli: unire o separare quelle collegate in automatico.",
@@ -38,15 +39,22 @@ ScheduleOpt = Annotated[Path, typer.Option(help="File della pianificazione (TOML
 RedisOpt = Annotated[str | None, typer.Option(
     "--redis", help="Raccolta distribuita: la coordina su questo Redis (redis://HOST:PORTA/N); "
     "scaricano i processi `worker`.", envvar="OBS_REDIS_URL")]
-SourcesOpt = Annotated[
-    Path, typer.Option("--sources", help="Registro delle fonti (TOML).", envvar="OBS_SOURCES")
-]
+SourcesOpt = Annotated[list[Path] | None, typer.Option(
+    "--sources", help="Registro delle fonti: un file TOML o una cartella di file .toml "
+    "(ripetibile; predefinito crawler/sources.toml).", envvar="OBS_SOURCES")]
 
 
 def fail(message: str, code: int = 1) -> None:
     """One clear message on stderr and a non-zero exit, never a traceback."""
     console.print(f"[bold red]errore:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
+
+
+def registry(sources: list[Path] | None) -> Path:
+    """The registry files and folders given with --sources, as one location."""
+    from crawler.sources import join_locations
+
+    return Path(join_locations(sources or [DEFAULT_SOURCES]))
 
 
 def ensure_parent(path: Path) -> Path:
@@ -56,7 +64,7 @@ def ensure_parent(path: Path) -> Path:
 
 @app.command()
 def crawl(
-    sources: SourcesOpt = DEFAULT_SOURCES,
+    sources: SourcesOpt = None,
     db: DbOpt = DEFAULT_DB,
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Solo queste fonti (codice fonte).")] = None,
@@ -70,7 +78,7 @@ def crawl(
     from cli_support import crawl_with_progress, parse_settings
 
     overrides = parse_settings(setting or [], fail)
-    report = crawl_with_progress(sources, ensure_parent(db), source, timeout, console,
+    report = crawl_with_progress(registry(sources), ensure_parent(db), source, timeout, console,
                                  settings=overrides, redis_url=redis)
     raise typer.Exit(0 if report.ok else 1)
 
@@ -124,12 +132,13 @@ def analyze_text(
 
 
 @app.command()
-def run(sources: SourcesOpt = DEFAULT_SOURCES, db: DbOpt = DEFAULT_DB,
+def run(sources: SourcesOpt = None, db: DbOpt = DEFAULT_DB,
         redis: RedisOpt = None) -> None:
     """Raccolta e analisi, una volta (il lavoro pianificato)."""
     from cli_support import run_with_progress
 
-    report = run_with_progress(sources, ensure_parent(db), 3600, console, redis_url=redis)
+    report = run_with_progress(registry(sources), ensure_parent(db), 3600, console,
+                               redis_url=redis)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -199,24 +208,73 @@ def reextract(
 
 
 @sources_app.command("list")
-def sources_list(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
+def sources_list(sources: SourcesOpt = None) -> None:
     """Elenca le fonti del registro."""
     from cli_support import print_sources
 
-    print_sources(sources, console, fail)
+    print_sources(registry(sources), console, fail)
 
 
 @sources_app.command("check")
-def sources_check(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
+def sources_check(sources: SourcesOpt = None) -> None:
     """Verifica il registro: chiavi sconosciute, URL errati, codici doppi, domini."""
-    from crawler.sources import check_sources
+    from crawler.sources import check_sources, registry_files
 
-    problems = check_sources(sources)
+    location = registry(sources)
+    problems = check_sources(location)
     for problem in problems:
         console.print(f"[red]✗[/] {escape(str(problem))}", highlight=False)
     if problems:
         raise typer.Exit(1)
-    console.print(f"[green]✓[/] {sources}: ok")
+    files = registry_files(location)
+    where = str(files[0]) if len(files) == 1 else f"{len(files)} file"
+    console.print(f"[green]✓[/] {escape(where)}: ok", highlight=False)
+
+
+@sources_app.command("discover")
+def sources_discover(
+    urls: Annotated[list[str] | None, typer.Argument(help="Homepage dei siti.")] = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from", help="File di homepage: una per riga, nome<TAB>url (come scrive "
+        "import-ipa).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Scrive qui le fonti proposte (TOML); altrimenti sullo standard output.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Rapporto in JSON.")] = False,
+    max_pages: Annotated[int, typer.Option(min=3, max=100,
+                                           help="Pagine lette al massimo per sito.")] = 15,
+    delay: Annotated[float, typer.Option(min=0, help="Secondi tra due richieste allo stesso "
+                                         "sito (il Crawl-delay di robots.txt può allungarli)."
+                                         )] = 1.0,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Siti esaminati insieme.")] = 4,
+    sources: SourcesOpt = None,
+) -> None:
+    """Esamina i siti dalla homepage e propone le fonti per il registro (feed, sitemap, elenchi)."""
+    from cli_support import run_discover
+
+    run_discover(urls or [], from_file, out, as_json, console, fail,
+                 max_pages=max_pages, delay=delay, workers=workers,
+                 registry=registry(sources) if sources else None)
+
+
+@sources_app.command("import-ipa")
+def sources_import_ipa(
+    out: Annotated[Path, typer.Option(help="File di homepage da scrivere (per discover).")],
+    file: Annotated[Path | None, typer.Option(
+        help="Elenco degli enti IndicePA (CSV ufficiale, anche .gz).")] = None,
+    download: Annotated[bool, typer.Option(
+        help="Scarica l'elenco ufficiale degli enti (serve la rete).")] = False,
+    url: Annotated[str | None, typer.Option(
+        help="Indirizzo dell'elenco ufficiale, per --download.", envvar="OBS_IPA_URL")] = None,
+    category: Annotated[list[str] | None, typer.Option(
+        help="Categorie da tenere (ripetibile): comuni, unioni, comunita-montane, asl, ao, "
+        "asp, consorzi, regioni. Predefinito: tutte queste.")] = None,
+) -> None:
+    """Dall'elenco IndicePA degli enti pubblici, le homepage da esaminare con discover."""
+    from cli_support import run_import_ipa
+
+    if (file is None) == (not download):
+        fail("indica l'elenco con --file FILE oppure usa --download")
+    run_import_ipa(file, url if download else None, category or [], out, console, fail)
 
 
 @app.command("train-ner")

@@ -180,8 +180,7 @@ def parse_listing(
     _make_links_absolute(tree, base_url)
     here = canonicalize(base_url)
     pattern = _compiled(article_pattern)
-    anchors = tree.xpath("//a[@href]") if pattern else tree.xpath(
-        patterns()["listing"]["teaser_xpath"])
+    anchors = tree.xpath("//a[@href]") if pattern else _teaser_anchors(tree, domains)
     links: dict[str, Link] = {}
     for a in anchors:
         href = urldefrag(a.get("href"))[0]
@@ -195,6 +194,74 @@ def parse_listing(
     if not next_pages:
         next_pages = _numbered_next(tree, here, domains, page)
     return ListingDoc(list(links.values()), next_pages)
+
+
+# Rows of bare link lists: table rows, list items, and repeated blocks of one class (Drupal's
+# views-row, "item" divs), grouped by their container.
+_ROW_XPATH = ("//table//tr[.//a[@href]] | //ul/li[.//a[@href]] | //ol/li[.//a[@href]] | "
+              "//div[@class][.//a[@href]]")
+_GRID_COLUMN = re.compile(r"(^|\s)(col|column|columns|grid__item|span\d+)(-[a-z0-9-]+)?(\s|$)")
+_CHROME_TAGS = {"nav", "header", "footer", "aside", "form"}
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "menu", "menubar"}
+_CHROME_CLASS = re.compile(r"(^|[\s_-])(menu|nav|navbar|navigation|breadcrumbs?|footer|header|"
+                           r"sidebar|pagination|pager|social|share|skip|dropdown)([\s_-]|$)",
+                           re.IGNORECASE)
+
+
+def _teaser_anchors(tree: lxml.html.HtmlElement, domains: tuple[str, ...]) -> list:
+    """Teaser links (cards, headings, <article> blocks) and the links of bare lists and
+    tables whose rows read like article titles, in page order."""
+    found = tree.xpath(patterns()["listing"]["teaser_xpath"])
+    seen = set(found)
+    rows = [a for a in _row_anchors(tree, domains) if a not in seen]
+    if not rows:
+        return found
+    order = {el: i for i, el in enumerate(tree.iter())}
+    return sorted([*found, *rows], key=lambda el: order.get(el, 0))
+
+
+def _row_anchors(tree: lxml.html.HtmlElement, domains: tuple[str, ...]) -> list:
+    """Links in table rows, list items and repeated same-class blocks, kept per container
+    (a table, a list, the parent of the blocks) when it has at least `listing_min_rows` rows
+    linking to the site, with row texts
+    that are titles (median word count at least `listing_row_words`), outside page chrome
+    (nav, header, footer, menus). Navigation lists have short labels; press-release lists
+    and tables have long ones."""
+    conf = patterns()["listing"]
+    groups: dict = {}
+    for row in tree.xpath(_ROW_XPATH):
+        container = row.getparent()
+        if container is not None and container.tag in ("tbody", "thead"):
+            container = container.getparent()
+        if row.tag == "div" and _GRID_COLUMN.search(row.get("class", "")):
+            continue  # layout columns, not rows (news cards in them are teasers already)
+        key = (container, row.get("class")) if row.tag == "div" else (container, None)
+        anchors = [a for a in row.xpath(".//a[@href]")
+                   if in_domains(a.get("href", ""), domains)
+                   and not non_article_url_reason(a.get("href", ""))]
+        if anchors:
+            groups.setdefault(key, []).append((row, anchors))
+    out = []
+    for (container, _), rows in groups.items():
+        if len(rows) < conf["listing_min_rows"] or _in_chrome(container):
+            continue
+        words = sorted(len(row.text_content().split()) for row, _ in rows)
+        if words[len(words) // 2] < conf["listing_row_words"]:
+            continue
+        for row, anchors in rows:
+            if len(row.text_content().split()) >= conf["listing_row_words"]:
+                out.append(max(anchors, key=lambda a: len(a.text_content())))
+    return out
+
+
+def _in_chrome(el: lxml.html.HtmlElement) -> bool:
+    """True when an element sits in navigation, header, footer or a menu."""
+    while el is not None and isinstance(el.tag, str):
+        if (el.tag in _CHROME_TAGS or (el.get("role") or "").lower() in _CHROME_ROLES
+                or _CHROME_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}")):
+            return True
+        el = el.getparent()
+    return False
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

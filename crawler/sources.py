@@ -40,9 +40,12 @@ whatever `download_delay` says.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from crawler.albo import rule_problems
@@ -176,17 +179,72 @@ class Source:
 
 
 def load_sources(path: str | Path) -> list[Source]:
-    """Read and validate a sources file; raise SourceError listing every problem."""
-    path = Path(path)
-    sources, problems = _parse(path)
+    """Read and validate a registry (see `registry_files`); raise SourceError listing every
+    problem. Repeated loads of unchanged files in one process are served from memory."""
+    sources, problems = _parse_location(str(path), _stamps(str(path)))
     if problems:
-        raise SourceError(path, problems)
-    return sources
+        raise SourceError(Path(path), problems)
+    return list(sources)
 
 
 def check_sources(path: str | Path) -> list[Problem]:
-    """Every problem in a sources file (an empty list means the file is good)."""
-    return _parse(Path(path))[1]
+    """Every problem in a registry (an empty list means it is good)."""
+    return list(_parse_location(str(path), _stamps(str(path)))[1])
+
+
+def registry_files(location: str | Path) -> list[Path]:
+    """The files of a registry location: a .toml file, a folder (its .toml files, sorted, in
+    subfolders too), or several of these joined by the path separator (':' on Linux), as
+    `--sources` given more than once passes them."""
+    files: list[Path] = []
+    for part in str(location).split(os.pathsep):
+        if not part:
+            continue
+        path = Path(part)
+        files += sorted(path.rglob("*.toml")) if path.is_dir() else [path]
+    return list(dict.fromkeys(files))
+
+
+def join_locations(paths: list[str | Path]) -> str:
+    """Several registry files or folders as one location string."""
+    return os.pathsep.join(str(p) for p in paths)
+
+
+def _stamps(location: str) -> tuple:
+    """What the parsed registry depends on: each file's name and a digest of its bytes
+    (reading and hashing is a small fraction of parsing; timestamps can miss a fast rewrite)."""
+    out = []
+    for path in registry_files(location):
+        try:
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        except OSError:
+            digest = None
+        out.append((str(path), digest))
+    return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _parse_location(location: str, stamps: tuple) -> tuple[tuple[Source, ...],
+                                                           tuple[Problem, ...]]:
+    files = registry_files(location)
+    if not files:
+        return (), (Problem("", "", f"no .toml files in {location}"),)
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    first_file: dict[str, Path] = {}
+    for path in files:
+        found, bad = _parse(path)
+        if len(files) > 1:
+            bad = [Problem(p.source, p.key, f"{p.message} (in {path})") for p in bad]
+        problems += bad
+        for source in found:
+            if source.id in first_file:
+                problems.append(Problem(source.id, "id", f"duplicate id: in {first_file[source.id]}"
+                                        f" and in {path} (ids must be unique)"))
+                continue
+            first_file[source.id] = path
+            sources.append(source)
+    return tuple(sources), tuple(problems)
 
 
 def select_sources(sources: list[Source], ids: list[str] | None) -> list[Source]:

@@ -1,7 +1,8 @@
 """Listing pages (`start_urls`) with pagination: article links are found by the source's
 `listing.article_pattern` (or teaser markup when none is given), next pages by rel=next,
 "Successiva"-style links or `listing.next_pattern`, up to `listing.max_pages` per start URL.
-Pagination stops early at a page whose articles were all seen on earlier runs."""
+Pagination stops early at a page whose articles were all seen on earlier runs (not at one
+whose articles another spider requested earlier in the same run)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ class ListingSpider(SourceSpider):
         doc = parse_listing(response.text, response.url, source.allowed_domains,
                             article_pattern=source.listing.article_pattern,
                             next_pattern=source.listing.next_pattern, page=page)
-        fresh = self.count_unseen(doc.links) > 0 or not doc.links
+        # Links first requested in this run (by this source's feed, say) are new too: only
+        # links settled on earlier runs stop the pagination.
+        fresh = (self.count_unseen(doc.links) > 0 or not doc.links
+                 or any(link.url in self.ledger.claimed for link in doc.links))
         requests = self.article_requests(doc.links, source, "listing")
         start = response.meta.get("listing_start", response.request.url)
         if fresh and page < source.listing.max_pages:

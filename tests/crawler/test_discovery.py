@@ -97,3 +97,69 @@ def test_keyword_prefilter_ignores_case_accents_and_hyphens():
     assert not matches_keywords("Rapina in tabaccheria", ["terzo settore", "welfare"])
     assert not matches_keywords("Il welfareismo", ["welfare"])
     assert matches_keywords("qualsiasi testo", [])
+
+
+_TITLES = ["Approvato il bando per la coprogettazione dei servizi educativi",
+           "Avviso pubblico per i patti di collaborazione in centro storico",
+           "Comunicato stampa sul nuovo centro diurno per anziani",
+           "Il sindaco incontra le associazioni del terzo settore"]
+_MENU = """<header><ul class="menu"><li><a href="/amministrazione">Amministrazione</a></li>
+  <li><a href="/servizi">Servizi</a></li><li><a href="/novita">Novità</a></li>
+  <li><a href="/documenti-e-dati">Documenti e dati</a></li></ul></header>
+  <ul class="link-utili"><li><a href="/uffici">Uffici</a></li><li><a href="/orari">Orari</a></li>
+  <li><a href="/modulistica">Modulistica</a></li><li><a href="/albo">Albo</a></li></ul>"""
+_FOOTER = """<footer><ul><li><a href="/trasparenza/bandi-di-gara-e-contratti-pubblici">Bandi di
+  gara e contratti pubblici della stazione appaltante</a></li><li><a href="/trasparenza/personale">
+  Personale e organizzazione degli uffici comunali</a></li><li><a href="/accessibilita">
+  Dichiarazione di accessibilità del sito istituzionale</a></li></ul></footer>"""
+
+
+def _listing_links(body: str) -> list[str]:
+    html = f"<html><body>{_MENU}<main>{body}</main>{_FOOTER}</body></html>"
+    return [link.url for link in parse_listing(html, "https://c.it/comunicati", ("c.it",)).links]
+
+
+def _expected(prefix: str = "/comunicati/") -> list[str]:
+    return [f"https://c.it{prefix}{i}-comunicato" for i in range(len(_TITLES))]
+
+
+def test_bare_table_of_press_releases_yields_its_articles():
+    rows = "".join(f'<tr><td>1{i}/03/2025</td><td><a href="/comunicati/{i}-comunicato">{t}</a>'
+                   f'</td><td><a href="/allegati/{i}.pdf">PDF</a></td></tr>'
+                   for i, t in enumerate(_TITLES))
+    body = f"<h1>Comunicati stampa</h1><table><thead><tr><th>Data</th><th>Titolo</th></tr>" \
+           f"</thead><tbody>{rows}</tbody></table>"
+    assert _listing_links(body) == _expected()
+
+
+def test_bare_lists_of_links_yield_their_articles():
+    items = "".join(f'<li>1{i}.03.2025 - <a href="/comunicati/{i}-comunicato">{t}</a></li>'
+                    for i, t in enumerate(_TITLES))
+    assert _listing_links(f"<ul>{items}</ul>") == _expected()
+    assert _listing_links(f'<div class="elenco"><ol>{items}</ol></div>') == _expected()
+    # A row whose only link is a short "leggi" next to the title text.
+    rows = "".join(f'<tr><td>{t}</td><td><a href="/comunicati/{i}-comunicato">Leggi</a></td>'
+                   "</tr>" for i, t in enumerate(_TITLES))
+    assert _listing_links(f"<table>{rows}</table>") == _expected()
+
+
+def test_lists_that_are_navigation_or_documents_yield_nothing():
+    assert _listing_links("<p>Nessun comunicato</p>") == []
+    pdfs = "".join(f'<li><a href="/allegati/{i}.pdf">{t}</a></li>' for i, t in enumerate(_TITLES))
+    assert _listing_links(f"<ul>{pdfs}</ul>") == []
+    offsite = "".join(f'<li><a href="https://altro.it/{i}-x">{t}</a></li>'
+                      for i, t in enumerate(_TITLES))
+    assert _listing_links(f"<ul>{offsite}</ul>") == []
+    two = "".join(f'<li><a href="/comunicati/{i}-comunicato">{t}</a></li>'
+                  for i, t in enumerate(_TITLES[:2]))
+    assert _listing_links(f"<ul>{two}</ul>") == []  # two rows are not yet a listing
+
+
+def test_repeated_blocks_of_one_class_are_rows_but_grid_columns_are_not():
+    rows = "".join(f'<div class="views-row"><span class="field-content"><a href="/comunicati/'
+                   f'{i}-comunicato">{t}</a></span></div>' for i, t in enumerate(_TITLES))
+    assert _listing_links(f'<div class="view-content">{rows}</div>') == _expected()
+    cards = "".join(f'<div class="col-md-3"><a href="/servizi/{i}-servizio"><h4>Servizio</h4>'
+                    "<p>Tutte le informazioni sul servizio</p></a></div>"
+                    for i in range(len(_TITLES)))
+    assert _listing_links(f'<div class="row">{cards}</div>') == []

@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import SourceError, check_sources, load_sources, select_sources
+from crawler.sources import (
+    SourceError,
+    check_sources,
+    join_locations,
+    load_sources,
+    registry_files,
+    select_sources,
+)
 
 REGISTRY = Path(__file__).resolve().parents[2] / "crawler" / "sources.toml"
 
@@ -81,3 +88,41 @@ def test_select_sources(tmp_path):
     assert select_sources(sources, None) == sources
     with pytest.raises(KeyError, match="nope"):
         select_sources(sources, ["nope"])
+
+
+def _named(text: str, sid: str) -> str:
+    return text.replace('"welforum"', f'"{sid}"')
+
+
+def test_registry_in_several_files_and_folders(tmp_path: Path):
+    folder = tmp_path / "sources.d"
+    (folder / "enti").mkdir(parents=True)
+    (folder / "a.toml").write_text(_named(GOOD, "uno"), encoding="utf-8")
+    (folder / "enti" / "b.toml").write_text(_named(GOOD, "due"), encoding="utf-8")
+    (folder / "note.txt").write_text("non un registro", encoding="utf-8")
+    single = _write(tmp_path, GOOD)
+    location = join_locations([single, folder])
+    assert registry_files(location) == [single, folder / "a.toml", folder / "enti" / "b.toml"]
+    assert [s.id for s in load_sources(location)] == ["welforum", "uno", "due"]
+    assert check_sources(location) == []
+    # An id defined in two files is an error naming both; a change is seen at once.
+    (folder / "enti" / "b.toml").write_text(_named(GOOD, "uno"), encoding="utf-8")
+    problems = check_sources(location)
+    assert len(problems) == 1 and "a.toml" in str(problems[0]) and "b.toml" in str(problems[0])
+    with pytest.raises(SourceError):
+        load_sources(location)
+    (folder / "enti" / "b.toml").write_text(_named(GOOD, "tre"), encoding="utf-8")
+    assert [s.id for s in load_sources(location)] == ["welforum", "uno", "tre"]
+    empty = tmp_path / "vuota"
+    empty.mkdir()
+    assert "no .toml files" in str(check_sources(empty)[0])
+
+
+def test_problems_name_their_file_when_there_are_several(tmp_path: Path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.toml").write_text(_named(GOOD, "uno"), encoding="utf-8")
+    (folder / "b.toml").write_text(_named(GOOD, "due").replace("portal", "blog"),
+                                   encoding="utf-8")
+    problems = check_sources(folder)
+    assert len(problems) == 1 and "b.toml" in str(problems[0]) and "'kind'" in str(problems[0])
