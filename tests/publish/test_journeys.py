@@ -143,7 +143,13 @@ def test_journalist_follows_an_organisation(page, live_server, artefacts):
         .wait_for(timeout=15000) is None
     box = page.locator("#obs-map").bounding_box()
     assert box and box["y"] < 500  # the map comes first, above the fold
-    assert "Natural Earth" in page.locator(".leaflet-control-attribution").inner_text()
+    # no tile server in the tests: the offline outlines of all 20 regions and the provinces
+    page.locator("#obs-map path.obs-regione").first.wait_for(timeout=15000)
+    assert page.locator("#obs-map path.obs-regione").count() == 20
+    assert page.locator("#obs-map path.obs-provincia").count() >= 100
+    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    assert "Natural Earth" in attribution and "ISTAT" in attribution
+    assert "Server di mappe non configurato" in page.locator(".obs-offline-map").inner_text()
     shot(page, artefacts, "journalist-3-map")
     assert page.dialogs == []
 
