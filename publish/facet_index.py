@@ -68,7 +68,7 @@ class FacetIndex:
             mask[column.rowids[column.codes == column.values.index(value)]] = True
         return mask
 
-    def selection(self, rowids: list[int]) -> np.ndarray:
+    def selection(self, rowids: list[int] | np.ndarray) -> np.ndarray:
         """A boolean mask over article rowids from the selected rowids."""
         chosen = np.asarray(rowids, dtype=np.int64)
         chosen = chosen[(chosen >= 0) & (chosen <= self.max_rowid)]

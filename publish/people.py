@@ -162,9 +162,24 @@ def with_feed_title(body: str, title: str) -> str:
 Handler = Callable[[dict], Awaitable[str | None]]
 
 
+def search_plan_query(query: str, fts_pk: str, common: bool, count_in_memory: bool) -> str:
+    """The query string with Datasette's `_fts_pk` set to `fts_pk` when the search matches
+    many articles (read in date order, one page), removed otherwise (looked up by rowid);
+    with `_nocount` when the page takes its count from the in-memory facet index instead."""
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+             if k not in ("_fts_pk", "_nocount")]
+    if common:
+        pairs.append(("_fts_pk", fts_pk))
+        if count_in_memory:
+            pairs.append(("_nocount", "1"))
+    return urlencode(pairs)
+
+
 def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], CsvStyle],
-                csv_names: dict[str, str], feed_titles: Handler):
-    """The ASGI wrapper: relevance redirects, CSV rewriting and feed titles."""
+                csv_names: dict[str, str], feed_titles: Handler,
+                search_plan: Handler | None = None):
+    """The ASGI wrapper: relevance redirects, CSV rewriting, feed titles and, for searches,
+    the cheaper of two query plans (`search_plan` returns the rewritten query string)."""
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
@@ -179,6 +194,11 @@ def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], 
                                     (b"content-type", b"text/plain; charset=utf-8")]})
             await send({"type": "http.response.body", "body": b""})
             return
+        if search_plan is not None and "_search=" in query:
+            rewritten = await search_plan(scope)
+            if rewritten is not None:
+                scope = {**scope, "query_string": rewritten.encode("latin-1")}
+                query = rewritten
         if path.endswith(".csv"):
             stem = csv_filename(path)[:-len(".csv")]
             await _csv(app, scope, receive, send, csv_config(query),
