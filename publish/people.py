@@ -177,9 +177,11 @@ def search_plan_query(query: str, fts_pk: str, common: bool, count_in_memory: bo
 
 def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], CsvStyle],
                 csv_names: dict[str, str], feed_titles: Handler,
-                search_plan: Handler | None = None):
-    """The ASGI wrapper: relevance redirects, CSV rewriting, feed titles and, for searches,
-    the cheaper of two query plans (`search_plan` returns the rewritten query string)."""
+                search_plan: Handler | None = None, page_redirects: dict[str, str] | None = None):
+    """The ASGI wrapper: relevance redirects, CSV rewriting, feed titles, for searches the
+    cheaper of two query plans (`search_plan` returns the rewritten query string), and HTML
+    pages that are not for people sent to the one that is (`page_redirects`: the feeds'
+    query pages, a table of ids and XML fields, go to the feeds page)."""
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
@@ -187,7 +189,8 @@ def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], 
             return
         path = scope.get("path", "")
         query = scope.get("query_string", b"").decode("latin-1")
-        target = relevance_redirect(path, query, relevant_tables)
+        target = (page_redirects or {}).get(path) or relevance_redirect(path, query,
+                                                                         relevant_tables)
         if target is not None:
             await send({"type": "http.response.start", "status": 302,
                         "headers": [(b"location", target.encode()),

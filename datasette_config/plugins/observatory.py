@@ -327,8 +327,8 @@ def asgi_wrapper(datasette):
     # Datasette's own phrases and the column names of its pages, in Italian; relevance by
     # default, spreadsheet-ready CSV and feed titles (publish/people.py).
     config = _config(datasette)
-    tables = (((datasette.metadata() or {}).get("databases") or {}).get(DATABASE) or {}).get(
-        "tables") or {}
+    database = ((datasette.metadata() or {}).get("databases") or {}).get(DATABASE) or {}
+    tables, queries = database.get("tables") or {}, database.get("queries") or {}
     translate = translator(config.get("column_labels") or {}, login=login_enabled(),
                            titles={name: spec.get("title") for name, spec in tables.items()
                                    if spec.get("title")},
@@ -344,7 +344,9 @@ def asgi_wrapper(datasette):
             csv_config=lambda query: csv_style(config, query),
             csv_names=(config.get("csv") or {}).get("file_names") or {},
             feed_titles=lambda scope: _feed_title(datasette, scope),
-            search_plan=lambda scope: _search_plan(datasette, scope))
+            search_plan=lambda scope: _search_plan(datasette, scope),
+            page_redirects={f"/{DATABASE}/{name}": "/feed" for name in queries
+                            if name.startswith("feed_")})
     return wrap
 
 
