@@ -162,16 +162,14 @@ def with_feed_title(body: str, title: str) -> str:
 Handler = Callable[[dict], Awaitable[str | None]]
 
 
-def search_plan_query(query: str, fts_pk: str, common: bool, count_in_memory: bool) -> str:
-    """The query string with Datasette's `_fts_pk` set to `fts_pk` when the search matches
-    many articles (read in date order, one page), removed otherwise (looked up by rowid);
-    with `_nocount` when the page takes its count from the in-memory facet index instead."""
+def search_plan_query(query: str, fts_pk: str, by_date: bool) -> str:
+    """The query string of a search page: with Datasette's `_fts_pk` set to `fts_pk` and
+    `_nocount` when the search matches many articles and the page can be counted in memory
+    (read in date order, one page), without them otherwise (matches looked up by rowid)."""
     pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
              if k not in ("_fts_pk", "_nocount")]
-    if common:
-        pairs.append(("_fts_pk", fts_pk))
-        if count_in_memory:
-            pairs.append(("_nocount", "1"))
+    if by_date:
+        pairs += [("_fts_pk", fts_pk), ("_nocount", "1")]
     return urlencode(pairs)
 
 

@@ -50,7 +50,7 @@ def simplify(points: list[Point], tolerance: float) -> list[Point]:
         if worst > tolerance:
             keep[index] = True
             stack += [(first, index), (index, last)]
-    return [p for p, kept in zip(points, keep) if kept]
+    return [p for p, kept in zip(points, keep, strict=True) if kept]
 
 
 def _ring(arcs: list[list[Point]], indexes: list[int]) -> list[list[float]]:

@@ -363,7 +363,9 @@ async def _search_plan(datasette, scope) -> str | None:
               if scope.get("path", "").startswith(f"/{DATABASE}/") else None)
     query = scope.get("query_string", b"").decode("latin-1")
     search = dict(parse_qsl(query)).get("_search", "").strip()
-    if not fts_pk or not search:
+    # Only HTML pages, whose count comes from memory: JSON and CSV count in SQL, cheaper by
+    # rowid than in date order, and keep the arguments their users gave.
+    if not fts_pk or not search or "." in scope["path"].rsplit("/", 1)[-1]:
         return None
     share = _SEARCH_SHARES.get(search)
     if share is None:
@@ -379,10 +381,8 @@ async def _search_plan(datasette, scope) -> str | None:
         if len(_SEARCH_SHARES) > 1000:
             _SEARCH_SHARES.clear()
         _SEARCH_SHARES[search] = share  # a plan choice only: a stale share changes no result
-    html_page = "." not in scope["path"].rsplit("/", 1)[-1]
-    return search_plan_query(query, fts_pk, share >= COMMON_SEARCH_SHARE,
-                             html_page and await _memory_selection(datasette, table, query)
-                             is not None)
+    return search_plan_query(query, fts_pk, share >= COMMON_SEARCH_SHARE
+                             and await _memory_selection(datasette, table, query) is not None)
 
 
 async def _memory_selection(datasette, table: str, query: str):

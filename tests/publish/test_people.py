@@ -230,7 +230,8 @@ def test_geographic_names_stored_as_organisations_are_not_listed(tmp_path, staff
     text = "; ".join(hidden + kept) + " firmano un patto di collaborazione."
     aid = _add_article(db, "geo", "Patto per il territorio", text)
     orgs = [{"text": name, "start": text.index(name), "end": text.index(name) + len(name),
-             "canonical": name, "type": "altro", "key": name.lower().replace(" ", "-")} for name in hidden + kept]
+             "canonical": name, "type": "altro", "key": name.lower().replace(" ", "-")}
+            for name in hidden + kept]
     save_analysis(db, aid, text, {
         "relevant": True, "relevance_score": 0.9, "model_version": "m", "pipeline_version": "p",
         "practice_types": [], "policy_areas": [], "places": [], "amounts": [],
