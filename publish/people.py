@@ -173,6 +173,16 @@ def search_plan_query(query: str, fts_pk: str, by_date: bool) -> str:
     return urlencode(pairs)
 
 
+_PLAN_ARGS = re.compile(r"(&amp;|&)_fts_pk=\w+\1_nocount=1")
+_PLAN_INPUTS = re.compile(r'\s*<input type="hidden" name="_(?:fts_pk|nocount)" value="[^"]*">')
+
+
+def without_plan_args(page: str) -> str:
+    """A search page's links and forms without the plan `search_plan_query` added: the
+    next HTML page decides its own plan, and JSON links keep their row count."""
+    return _PLAN_INPUTS.sub("", _PLAN_ARGS.sub("", page))
+
+
 def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], CsvStyle],
                 csv_names: dict[str, str], feed_titles: Handler,
                 search_plan: Handler | None = None, page_redirects: dict[str, str] | None = None):

@@ -53,7 +53,13 @@ from publish.pages import (
     load_organisation_extras,
     safe_url,
 )
-from publish.people import csv_style, feed_title, people_asgi, search_plan_query
+from publish.people import (
+    csv_style,
+    feed_title,
+    people_asgi,
+    search_plan_query,
+    without_plan_args,
+)
 from store.schema import TERM_FACETS, TERM_LIST_FACETS
 
 DATABASE = "osservatorio"
@@ -339,7 +345,7 @@ def asgi_wrapper(datasette):
 
     def wrap(app):
         return people_asgi(
-            italian_chrome(app, translate),
+            italian_chrome(app, lambda page: without_plan_args(translate(page))),
             relevant_tables=config.get("relevant_by_default") or [],
             csv_config=lambda query: csv_style(config, query),
             csv_names=(config.get("csv") or {}).get("file_names") or {},
