@@ -4,7 +4,9 @@ When no tile server is configured (`OBS_MAP_TILE_URL`), datasette-cluster-map's 
 asks `/-/obs-tiles/{z}/{x}/{y}.svg`: each tile is drawn here, in Web Mercator, from
 `datasette_config/static/basemap/countries.geojson` (Italy and its neighbours from Natural
 Earth, public domain; see the README beside it). `python -m publish.basemap TOPOJSON` rebuilds
-that file from world-atlas's `countries-50m.json` (npm package world-atlas).
+that file from world-atlas's `countries-50m.json` (npm package world-atlas). Region and
+province outlines (ISTAT, CC BY) are drawn over the tiles by the browser from `ITALY_BASEMAP`
+(built by `scripts/build_basemap_italy.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAP = ROOT / "datasette_config" / "static" / "basemap" / "countries.geojson"
+ITALY_BASEMAP = BASEMAP.with_name("italy.geojson")  # scripts/build_basemap_italy.py
 COUNTRIES = ["Italy", "San Marino", "Vatican", "France", "Switzerland", "Austria", "Slovenia",
              "Croatia", "Malta", "Monaco", "Liechtenstein", "Germany", "Hungary",
              "Bosnia and Herz.", "Montenegro", "Albania", "Tunisia", "Algeria", "Greece",

@@ -118,6 +118,10 @@ _FILTERED_COLUMN = re.compile(r"((?:\bwhere|\band|,) )(\w+)( (?:contiene|contain
                               r"not in|array|date)(?=\s))")
 _HOME_COUNTS = re.compile(r"(<p>\s*)([\d,.]+ rows? in [^<]*)(</p>)")
 _TABLE_COUNT = re.compile(r'(<p>\s*(?:<a [^>]*>)?)([\d,.]+) rows?(\s*(?:</a>)?\s*</p>)')
+# Datasette writes counts with English thousands separators ("40,205 rows", "Lombardia 1,204"):
+# in headings, titles and facet counts they become Italian ones ("40.205").
+_THOUSANDS = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
+_FACET_COUNT = re.compile(r"(</a> |&middot; )(\d{1,3}(?:,\d{3})+)(?=\s*(?:<a |</li>))")
 _FACET_HEADING = re.compile(r"(<strong>)([\w]+) \((?:term|list|array|date|label)\)")
 _HEADER = re.compile(r'(data-column="(?P<col>[^"]+)"[^>]*>\s*(?:<a\b[^>]*>)?)(?P=col)'
                      r'(?=(?:&nbsp;[▲▼])?\s*(?:</a>|</th>))')
@@ -137,6 +141,10 @@ _QUOTED_VALUE = re.compile(r"&#34;(\w+)&#34;")
 _CRUMB = re.compile(r'(<a href="/osservatorio/(\w+)">)\2(</a>)')
 
 
+def _italian_thousands(match: re.Match, group: int = 0) -> str:
+    return match.group(group).replace(",", ".")
+
+
 def translator(column_labels: dict[str, str], *, login: bool = True,
                titles: dict[str, str] | None = None,
                codes: dict[str, str] | None = None) -> Callable[[str], str]:
@@ -153,6 +161,7 @@ def translator(column_labels: dict[str, str], *, login: bool = True,
         return labels.get(column, column)
 
     def description(text: str) -> str:
+        text = _THOUSANDS.sub(_italian_thousands, text)
         text = _SORTED_BY.sub(lambda m: f"ordinate per {label(m.group(1))}", text)
         text = _FILTERED_COLUMN.sub(lambda m: m.group(1) + label(m.group(2)) + m.group(3), text)
         text = _QUOTED_VALUE.sub(lambda m: f"&#34;{code_labels.get(m.group(1), m.group(1))}&#34;",
@@ -184,8 +193,9 @@ def translator(column_labels: dict[str, str], *, login: bool = True,
         page = _HOME_COUNTS.sub(lambda m: m.group(1) + description(m.group(2)) + m.group(3),
                                 page)
         page = _TABLE_COUNT.sub(
-            lambda m: f"{m.group(1)}{m.group(2)} {'riga' if m.group(2) == '1' else 'righe'}"
-                      f"{m.group(3)}", page)
+            lambda m: f"{m.group(1)}{_THOUSANDS.sub(_italian_thousands, m.group(2))} "
+                      f"{'riga' if m.group(2) == '1' else 'righe'}{m.group(3)}", page)
+        page = _FACET_COUNT.sub(lambda m: m.group(1) + _italian_thousands(m, 2), page)
         page = _FACET_HEADING.sub(lambda m: m.group(1) + label(m.group(2)), page)
         page = _HEADER.sub(lambda m: m.group(1) + label(m.group("col")), page)
         page = _SORT_OPTION.sub(

@@ -14,11 +14,18 @@ text included, and take seconds on 200,000 articles.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import dataclass
 
+import numpy as np
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet, Facet
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils import (
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+    sqlite_timelimit,
+)
 
 from publish.facet_index import FacetIndex, FacetIndexCache
 from store.schema import TERM_FACETS
@@ -168,7 +175,8 @@ def term_filter_clauses(args: list[tuple[str, str]], column: str, facets: set[st
 _PRESENTATION_ARGS = {"_size", "_sort", "_sort_desc", "_next", "_shape", "_labels", "_nocount",
                       "_nofacet", "_col", "_nocol", "_trace", "_extra", "_json", "_stream",
                       "_dl", "_header", "_facet_size", "_facet", "_facet_term", "_facet_list",
-                      "_facet_array", "_facet_date", "_search", "_tutti"}
+                      "_facet_array", "_facet_date", "_search", "_tutti",
+                      "_fts_pk"}  # the plan of a search (people.search_plan_query), not a filter
 
 
 @dataclass(frozen=True)
@@ -249,6 +257,61 @@ def top_values(rows: list[tuple[str, str, int]], facets: list[str],
             for facet, values in out.items()}
 
 
+def search_rowids(conn: sqlite3.Connection, fts_table: str, search: str,
+                  time_limit_ms: int) -> np.ndarray:
+    """The rowids a full-text search matches, read as one comma-separated string: a search
+    matching 40,000 articles costs ~10 ms this way, ~140 ms as 40,000 Datasette rows."""
+    fts = escape_sqlite(fts_table)
+    with sqlite_timelimit(conn, time_limit_ms):
+        (joined,) = conn.execute(f"select group_concat(rowid) from {fts} where {fts} match "
+                                 "escape_fts(?)", [search]).fetchone()
+    if not joined:
+        return np.zeros(0, dtype=np.int64)
+    return np.array(joined.split(","), dtype=np.int64)
+
+
+_SELECTION_SIZES: dict[tuple, int] = {}
+
+
+async def selection_mask(ds, database: str, index: FacetIndex, selection: TermSelection,
+                         fts_table: str) -> np.ndarray | None | bool:
+    """The articles of a term-and-search selection as a mask over rowids (None: every
+    article; False: the search ran out of time). Its size is remembered for
+    `selection_size`, so a page counts its rows without a second pass."""
+    mask = None
+    for facet, value in selection.terms:
+        term = index.term_mask(facet, value)
+        mask = term if mask is None else mask & term
+    if selection.search:
+        limit = ds.setting("sql_time_limit_ms")
+        try:
+            rowids = await ds.get_database(database).execute_fn(
+                lambda conn: search_rowids(conn, fts_table, selection.search, limit))
+        except sqlite3.OperationalError as error:
+            if "interrupted" not in str(error):
+                raise
+            return False
+        found = index.selection(rowids)
+        mask = found if mask is None else mask & found
+    if mask is not None:
+        if len(_SELECTION_SIZES) > 256:
+            _SELECTION_SIZES.clear()
+        key = (index.generation, tuple(selection.terms), selection.search)
+        _SELECTION_SIZES[key] = int(mask.sum())
+    return mask
+
+
+async def selection_size(ds, database: str, index: FacetIndex, selection: TermSelection,
+                         fts_table: str) -> int | None:
+    """How many articles a term-and-search selection holds, from memory (None if unknown)."""
+    key = (index.generation, tuple(selection.terms), selection.search)
+    if key not in _SELECTION_SIZES:
+        mask = await selection_mask(ds, database, index, selection, fts_table)
+        if mask is None or mask is False:
+            return None
+    return _SELECTION_SIZES.get(key)
+
+
 class TermFacet(Facet):
     type = "term"
 
@@ -307,21 +370,9 @@ class TermFacet(Facet):
                                        selection: TermSelection, fts_table: str):
         """Counts of a term-and-search selection: term masks from memory, the search's rowids
         from the FTS index (the only SQL)."""
-        mask = None
-        for facet, value in selection.terms:
-            term = index.term_mask(facet, value)
-            mask = term if mask is None else mask & term
-        if selection.search:
-            fts = escape_sqlite(fts_table)
-            try:
-                rows = await self.ds.execute(
-                    self.database, f"select rowid from {fts} where {fts} match "
-                    "escape_fts(:sel_search)", {"sel_search": selection.search},
-                    truncate=False, custom_time_limit=self.ds.setting("sql_time_limit_ms"))
-            except QueryInterrupted:
-                return {}, facets
-            found = index.selection([row[0] for row in rows.rows])
-            mask = found if mask is None else mask & found
+        mask = await selection_mask(self.ds, self.database, index, selection, fts_table)
+        if mask is False:
+            return {}, facets
         return {facet: index.counts(facet, mask, size + 1) for facet in facets}, []
 
     async def _memory_index(self, table: TermTable) -> FacetIndex | None:

@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass
 
 from publish.pages import display_name
+from store.geographic import geographic_name_sql
 
 WEEK = re.compile(r"^\d{4}-W\d{2}$")
-# Organisations whose canonical name is the name of a known place ("Colli Euganei" found as
-# an organisation): the extraction's data says they are places, so pages do not list them.
+# Organisations whose canonical name is the name of a known place or of a geographic feature
+# ("Colli Euganei", "Parco dello Stirone"; store/geographic.py): the analysis no longer
+# stores them, and pages do not list those stored before (a safety net).
 PLACE_NAMED_ORGS = ("SELECT o.id FROM organisations o JOIN places p "
-                    "ON p.name = o.name COLLATE NOCASE")
+                    "ON p.name = o.name COLLATE NOCASE "
+                    f"UNION SELECT o.id FROM organisations o WHERE {geographic_name_sql('o.name')}")
 TYPE_COLOURS = {"pubblico": "#1f5f99", "terzo_settore": "#2a8a4e", "fondazione": "#b5651d",
                 "universita_ricerca": "#7b4fa0", "impresa": "#8a8a2a", "media": "#999999",
                 "altro": "#666666"}

@@ -162,9 +162,34 @@ def with_feed_title(body: str, title: str) -> str:
 Handler = Callable[[dict], Awaitable[str | None]]
 
 
+def search_plan_query(query: str, fts_pk: str, by_date: bool) -> str:
+    """The query string of a search page: with Datasette's `_fts_pk` set to `fts_pk` and
+    `_nocount` when the search matches many articles and the page can be counted in memory
+    (read in date order, one page), without them otherwise (matches looked up by rowid)."""
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+             if k not in ("_fts_pk", "_nocount")]
+    if by_date:
+        pairs += [("_fts_pk", fts_pk), ("_nocount", "1")]
+    return urlencode(pairs)
+
+
+_PLAN_ARGS = re.compile(r"(&amp;|&)_fts_pk=\w+\1_nocount=1")
+_PLAN_INPUTS = re.compile(r'\s*<input type="hidden" name="_(?:fts_pk|nocount)" value="[^"]*">')
+
+
+def without_plan_args(page: str) -> str:
+    """A search page's links and forms without the plan `search_plan_query` added: the
+    next HTML page decides its own plan, and JSON links keep their row count."""
+    return _PLAN_INPUTS.sub("", _PLAN_ARGS.sub("", page))
+
+
 def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], CsvStyle],
-                csv_names: dict[str, str], feed_titles: Handler):
-    """The ASGI wrapper: relevance redirects, CSV rewriting and feed titles."""
+                csv_names: dict[str, str], feed_titles: Handler,
+                search_plan: Handler | None = None, page_redirects: dict[str, str] | None = None):
+    """The ASGI wrapper: relevance redirects, CSV rewriting, feed titles, for searches the
+    cheaper of two query plans (`search_plan` returns the rewritten query string), and HTML
+    pages that are not for people sent to the one that is (`page_redirects`: the feeds'
+    query pages, a table of ids and XML fields, go to the feeds page)."""
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
@@ -172,13 +197,19 @@ def people_asgi(app, *, relevant_tables: list[str], csv_config: Callable[[str], 
             return
         path = scope.get("path", "")
         query = scope.get("query_string", b"").decode("latin-1")
-        target = relevance_redirect(path, query, relevant_tables)
+        target = (page_redirects or {}).get(path) or relevance_redirect(path, query,
+                                                                         relevant_tables)
         if target is not None:
             await send({"type": "http.response.start", "status": 302,
                         "headers": [(b"location", target.encode()),
                                     (b"content-type", b"text/plain; charset=utf-8")]})
             await send({"type": "http.response.body", "body": b""})
             return
+        if search_plan is not None and "_search=" in query:
+            rewritten = await search_plan(scope)
+            if rewritten is not None:
+                scope = {**scope, "query_string": rewritten.encode("latin-1")}
+                query = rewritten
         if path.endswith(".csv"):
             stem = csv_filename(path)[:-len(".csv")]
             await _csv(app, scope, receive, send, csv_config(query),

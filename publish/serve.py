@@ -87,7 +87,7 @@ def check_database(db_path: Path) -> None:
 
 
 OFFLINE_TILES = "/-/obs-tiles/{z}/{x}/{y}.svg"
-OFFLINE_ATTRIBUTION = "Confini: Natural Earth (pubblico dominio)"
+OFFLINE_ATTRIBUTION = "Confini nazionali: Natural Earth (pubblico dominio)"
 
 
 def _map_settings(metadata: dict) -> None:

@@ -605,6 +605,10 @@ def _m014_acts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m015_search_rowid(db: sqlite_utils.Database) -> None:
+    db.create_view("public_articles", VIEWS["public_articles"], replace=True)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", _m001_core),
     ("002_link_hints", _m002_link_hints),
@@ -620,6 +624,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("012_article_procedures", _m012_article_procedures),
     ("013_procedures", _m013_procedures),
     ("014_acts", _m014_acts),
+    ("015_search_rowid", _m015_search_rowid),
 ]
 
 INDEXES: dict[str, list[list[str]]] = {
@@ -695,6 +700,10 @@ VIEWS: dict[str, str] = {
     """,
     # What the public browses in Datasette: every article column except the full text (and
     # the text-derived search terms); `rowid` lets the view use articles_fts for search.
+    # `search_rowid` is the same rowid behind a unary plus, which SQLite cannot look up by
+    # primary key: a search matching many articles (Datasette's `_fts_pk=search_rowid`) is
+    # then read in date order from idx_articles_relevant_published, stopping at one page,
+    # instead of fetching and sorting every match.
     # The source's name and kind come from subqueries, not a join: counting a selection (e.g.
     # every relevant article) then reads only an index, never the wide article rows.
     "public_articles": """
@@ -706,7 +715,7 @@ VIEWS: dict[str, str] = {
             (SELECT s.kind FROM sources s WHERE s.id = a.source_id) AS source_kind,
             a.source_id, a.author,
             a.month, a.year, a.week, a.cluster_id, a.fetched_at, a.analyzed_at, a.id,
-            a.rowid AS rowid
+            a.rowid AS rowid, +a.rowid AS search_rowid
         FROM articles a
     """,
     # One row per article and comune with coordinates, for the map (datasette-cluster-map);

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from urllib.parse import parse_qsl
 
 import markdown
@@ -28,7 +29,9 @@ from publish.facets import (
     ListFacet,
     TermFacet,
     facet_index_cache,
+    selection_size,
     term_filter_clauses,
+    term_selection,
     term_tables,
 )
 from publish.home import (
@@ -50,7 +53,13 @@ from publish.pages import (
     load_organisation_extras,
     safe_url,
 )
-from publish.people import csv_style, feed_title, people_asgi
+from publish.people import (
+    csv_style,
+    feed_title,
+    people_asgi,
+    search_plan_query,
+    without_plan_args,
+)
 from store.schema import TERM_FACETS, TERM_LIST_FACETS
 
 DATABASE = "osservatorio"
@@ -324,8 +333,8 @@ def asgi_wrapper(datasette):
     # Datasette's own phrases and the column names of its pages, in Italian; relevance by
     # default, spreadsheet-ready CSV and feed titles (publish/people.py).
     config = _config(datasette)
-    tables = (((datasette.metadata() or {}).get("databases") or {}).get(DATABASE) or {}).get(
-        "tables") or {}
+    database = ((datasette.metadata() or {}).get("databases") or {}).get(DATABASE) or {}
+    tables, queries = database.get("tables") or {}, database.get("queries") or {}
     translate = translator(config.get("column_labels") or {}, login=login_enabled(),
                            titles={name: spec.get("title") for name, spec in tables.items()
                                    if spec.get("title")},
@@ -336,12 +345,74 @@ def asgi_wrapper(datasette):
 
     def wrap(app):
         return people_asgi(
-            italian_chrome(app, translate),
+            italian_chrome(app, lambda page: without_plan_args(translate(page))),
             relevant_tables=config.get("relevant_by_default") or [],
             csv_config=lambda query: csv_style(config, query),
             csv_names=(config.get("csv") or {}).get("file_names") or {},
-            feed_titles=lambda scope: _feed_title(datasette, scope))
+            feed_titles=lambda scope: _feed_title(datasette, scope),
+            search_plan=lambda scope: _search_plan(datasette, scope),
+            page_redirects={f"/{DATABASE}/{name}": "/feed" for name in queries
+                            if name.startswith("feed_")})
     return wrap
+
+
+# Searches matching at least this share of the articles are read in date order (see
+# `search_rowid` in store/schema.py): fewer matches are faster to fetch by rowid and sort.
+COMMON_SEARCH_SHARE = 0.05
+_SEARCH_SHARES: dict[str, float] = {}
+
+
+async def _search_plan(datasette, scope) -> str | None:
+    """The query string with the plan for this search (publish.people.search_plan_query)."""
+    table = scope.get("path", "").rsplit("/", 1)[-1].split(".")[0]
+    fts_pk = ((_config(datasette).get("search_by_date") or {}).get(table)
+              if scope.get("path", "").startswith(f"/{DATABASE}/") else None)
+    query = scope.get("query_string", b"").decode("latin-1")
+    search = dict(parse_qsl(query)).get("_search", "").strip()
+    # Only HTML pages, whose count comes from memory: JSON and CSV count in SQL, cheaper by
+    # rowid than in date order, and keep the arguments their users gave.
+    if not fts_pk or not search or "." in scope["path"].rsplit("/", 1)[-1]:
+        return None
+    share = _SEARCH_SHARES.get(search)
+    if share is None:
+        def measure(conn):
+            (matches,) = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts "
+                                      "MATCH escape_fts(?)", [search]).fetchone()
+            (articles,) = conn.execute("SELECT max(rowid) FROM articles").fetchone()
+            return matches / max(articles or 0, 1)
+        try:
+            share = await datasette.get_database(DATABASE).execute_fn(measure)
+        except sqlite3.OperationalError:
+            return None
+        if len(_SEARCH_SHARES) > 1000:
+            _SEARCH_SHARES.clear()
+        _SEARCH_SHARES[search] = share  # a plan choice only: a stale share changes no result
+    return search_plan_query(query, fts_pk, share >= COMMON_SEARCH_SHARE
+                             and await _memory_selection(datasette, table, query) is not None)
+
+
+async def _memory_selection(datasette, table: str, query: str):
+    """(index, selection, FTS table) when the page's rows are a term-and-search selection
+    the in-memory facet index can count, else None."""
+    spec = term_tables(_config(datasette)).get(table)
+    fts_table = (datasette.table_metadata(DATABASE, table) or {}).get("fts_table")
+    cache = facet_index_cache(datasette, DATABASE)
+    if spec is None or not spec.all_articles or not fts_table or cache is None:
+        return None
+    selection = term_selection(parse_qsl(query, keep_blank_values=True), set(TERM_FACETS),
+                               True)
+    index = await cache.current(datasette.get_database(DATABASE))
+    return (index, selection, fts_table) if index and selection else None
+
+
+async def _memory_count(datasette, table: str, request) -> dict:
+    """The row count of a search page whose count query was skipped (`_nocount`, set by
+    `_search_plan`): the size of its selection in the facet index."""
+    found = await _memory_selection(datasette, table, request.query_string)
+    if found is None:
+        return {}
+    size = await selection_size(datasette, DATABASE, *found)
+    return {} if size is None else {"filtered_table_rows_count": size}
 
 
 async def _feed_title(datasette, scope) -> str | None:
@@ -443,7 +514,16 @@ def extra_template_vars(template, database, table, view_name, request, datasette
                 "charts", await _data_version(datasette),
                 lambda: load_charts(datasette.get_database(DATABASE), names))}
         return charts
-    if (view_name, database, table) != ("row", DATABASE, "organisations") or request is None:
+    return _page_vars(database, table, view_name, request, datasette)
+
+
+def _page_vars(database, table, view_name, request, datasette):
+    """A search page's count from memory; an organisation page's network."""
+    if database != DATABASE or request is None:
+        return {}
+    if view_name == "table" and request.args.get("_nocount") and request.args.get("_fts_pk"):
+        return lambda: _memory_count(datasette, table, request)
+    if (view_name, table) != ("row", "organisations"):
         return {}
 
     async def extras():

@@ -3,7 +3,8 @@ and assembles `doc._.obs_entities` (an `nlp.types.Entities`).
 
 Rules win where they matched (organisation shapes, known names, gazetteer); the statistical
 model's ORG spans are added where no rule matched, unless they are only a place name, an
-internal organ or a generic word (`nlp/patterns/org_stoplist.json`).
+internal organ or a generic word (`nlp/patterns/org_stoplist.json`). Names of geographic
+features ("Colli Euganei", "torrente Stirone", `store/geographic.py`) are never organisations.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from nlp.components.places import PlaceHit
 from nlp.orgs import ALIAS_PREFIX, ORGS_KEY
 from nlp.places import GAZETTEER_DIR, PATTERNS_DIR, Gazetteer, load_gazetteer
 from nlp.types import Entities, OrgMention, PlaceMention
+from store.geographic import FEATURE_NOUNS, ORGANISATION_WORDS, is_geographic_name
 from store.text import fold_key
 
 if not Doc.has_extension("obs_entities"):
@@ -161,6 +163,23 @@ class Canonicalizer:
         return self.lex.is_not_org(span.text) or (
             longer.end > span.end and self.lex.is_not_org(longer.text))
 
+    def _geographic(self, span: Span) -> bool:
+        """The name of a hill, valley, river, park...: 'Colli Euganei', 'Parco dello Stirone',
+        or any name right after a feature noun ('torrente Stirone', 'Parco del Ticino').
+        Known names and names opened by an organisation head ('Parco Nazionale ...') stay."""
+        if span.id_ and not span.id_.startswith(ALIAS_PREFIX):
+            return False
+        if self.lex.head_match([t.lower_ for t in span]) is not None:
+            return False
+        if is_geographic_name(span.text):
+            return True
+        if not ORGANISATION_WORDS.isdisjoint(fold_key(t.text) for t in span):
+            return False
+        k = span.start - 1
+        if k >= 1 and span.doc[k].lower_ in LINK_WORDS:
+            k -= 1
+        return k >= 0 and fold_key(span.doc[k].text) in FEATURE_NOUNS
+
     def _rule_orgs(self, doc: Doc) -> list[Span]:
         kept = []
         for span in doc.spans.get(ORGS_KEY, []):
@@ -176,7 +195,8 @@ class Canonicalizer:
         rule_orgs = self._rule_orgs(doc)
         rule_tokens = {i for s in rule_orgs for i in range(s.start, s.end)}
         spans = sorted((s for s in rule_orgs + self._model_orgs(doc, rule_tokens)
-                        if not self._unit_or_programme(s)), key=lambda s: s.start)
+                        if not self._unit_or_programme(s) and not self._geographic(s)),
+                       key=lambda s: s.start)
         orgs = link_aliases(spans, [_org_mention(s, self.lex, self.gaz) for s in spans])
         org_ranges = [(o.start, o.end) for o in orgs]
         places = []

@@ -91,3 +91,16 @@ def test_labels_are_escaped_into_the_page():
     out = translate('<select name="_filter_column"><option>title</option></select>')
     assert out == ('<select name="_filter_column"><option value="title">'
                    '&lt;b&gt;Titolo&lt;/b&gt; &#34;x&#34;</option></select>')
+
+
+def test_counts_use_italian_thousands_separators():
+    translate = translator(LABELS)
+    page = ("<title>osservatorio: 40,205 rows where relevant = 1</title>"
+            "<h3>1,204,377 rows sorted by published</h3>"
+            '<li><a href="?x=1">Lombardia</a> 12,345</li>'
+            '<li>Veneto &middot; 2,001 <a href="?" class="cross">x</a></li>'
+            '<td class="col-snippet">1,200 euro, 3,5 milioni</td>')
+    out = translate(page)
+    assert "40.205 righe dove" in out and "1.204.377 righe ordinate" in out
+    assert "Lombardia</a> 12.345</li>" in out and "&middot; 2.001 <a" in out
+    assert '<td class="col-snippet">1,200 euro, 3,5 milioni</td>' in out  # text untouched

@@ -16,6 +16,7 @@ import pytest
 
 import publish.facets
 from publish.facets import facet_index_cache
+from publish.people import search_plan_query
 from publish.serve import CONFIG_DIR, PublishError, load_metadata, make_datasette
 from tests.publish.conftest import HOSTILE_TITLE, SECRET_SENTENCE, build_sample_db, login
 
@@ -24,7 +25,7 @@ PUBLIC_COLUMNS = {
     "rowid", "id", "title", "published", "source_id", "source_name", "source_kind", "url",
     "snippet", "author", "relevant", "relevance_score", "practice_types", "policy_areas",
     "organisations", "org_types", "comuni", "province", "regioni", "month", "year", "week",
-    "cluster_id", "fetched_at", "analyzed_at",
+    "cluster_id", "fetched_at", "analyzed_at", "search_rowid",
 }
 CUSTOM_PAGES = {"/licenze": "Apache-2.0", "/informazioni": "Come funziona",
                 "/grafici": "Articoli pertinenti per tipo di pratica",
@@ -225,7 +226,11 @@ def test_every_canned_query_answers_with_rows(ds, staff, sample_db):
         data = get(ds, path, cookies).json()
         assert data["ok"] is not False, (name, data)
         assert data["rows"], f"canned query {name} returned no rows"
-        assert get(ds, f"/osservatorio/{name}{params.get(name, '')}", cookies).status_code == 200
+        page = get(ds, f"/osservatorio/{name}{params.get(name, '')}", cookies)
+        if name.startswith("feed_"):  # a feed's HTML page is a table of ids: the feeds page
+            assert (page.status_code, page.headers["location"]) == (302, "/feed")
+        else:
+            assert page.status_code == 200
 
 
 def test_canned_queries_have_italian_titles_and_descriptions(ds):
@@ -466,3 +471,34 @@ def test_large_selections_scan_each_facet_with_the_same_counts(sql_ds, selection
     assert probed.keys() == scanned.keys()
     for name in probed:
         assert probed[name]["results"] == scanned[name]["results"], name
+
+
+@pytest.mark.parametrize("search", ["coprogettazione", "parco", "Lecco"])
+def test_a_search_gives_the_same_rows_and_count_whatever_its_plan(ds, sample_db, search):
+    """Common searches are read in date order and counted in memory (`_fts_pk`, `_nocount`
+    set by the plugin), rarer ones by rowid: the page shows what SQL finds either way."""
+    run(facet_index_cache(ds, "osservatorio").load(ds.get_database("osservatorio")))
+    conn = sqlite3.connect(sample_db.path)
+    match = "rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+    (expected,) = conn.execute(f"SELECT count(*) FROM articles WHERE relevant = 1 AND {match}",
+                               [search]).fetchone()
+    titles = [r[0] for r in conn.execute(
+        f"SELECT title FROM articles WHERE relevant = 1 AND {match} "
+        "ORDER BY published DESC, rowid DESC LIMIT 5", [search])]
+    assert expected >= 1
+    path = f"/osservatorio/public_articles?_term_relevant=1&_search={search}"
+    for forced in ("", "&_fts_pk=rowid", "&_fts_pk=search_rowid&_nocount=1"):
+        page = get(ds, path + forced).text
+        assert re.search(rf"<h3>\s*{expected} (righe|riga)\b", page)
+        assert "_fts_pk" not in page and "_nocount" not in page  # links decide anew
+        data = get(ds, path.replace("public_articles?", "public_articles.json?")
+                   + forced + "&_shape=objects&_size=5").json()
+        assert data["filtered_table_rows_count"] == (None if "_nocount" in forced else expected)
+        assert sorted(row["title"] for row in data["rows"]) == sorted(titles)
+
+
+def test_only_a_common_search_changes_the_plan():
+    query = "_term_relevant=1&_search=x&_fts_pk=rowid&_nocount=1"
+    assert search_plan_query(query, "search_rowid", False) == "_term_relevant=1&_search=x"
+    assert search_plan_query(query, "search_rowid", True) == \
+        "_term_relevant=1&_search=x&_fts_pk=search_rowid&_nocount=1"

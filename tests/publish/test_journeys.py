@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from publish.serve import CONFIG_DIR, load_metadata
 from tests.publish.conftest import sign_in
 from tests.publish.test_chrome_it import ENGLISH
 
@@ -25,6 +26,8 @@ LABEL_CODES = ["terzo_settore", "universita_ricerca", "patto_collaborazione",
 TABLE_NAMES = ["public_articles", "map_places", "org_links", "public_amounts", "organisations"]
 HEX_ID = re.compile(r"\b[0-9a-f]{16}\b")
 RAW_JSON = re.compile(r'\[\]|\[\s*"|\{\s*"')
+ONE_PLURAL = re.compile(r"\b1 (?:articoli|righe|organizzazioni|importi|luoghi|collaborazioni|"
+                        r"partner diversi|fonti|notizie|settimane|citazioni)\b")
 
 
 @pytest.fixture
@@ -143,36 +146,91 @@ def test_journalist_follows_an_organisation(page, live_server, artefacts):
         .wait_for(timeout=15000) is None
     box = page.locator("#obs-map").bounding_box()
     assert box and box["y"] < 500  # the map comes first, above the fold
-    assert "Natural Earth" in page.locator(".leaflet-control-attribution").inner_text()
+    # no tile server in the tests: the offline outlines of all 20 regions and the provinces
+    page.locator("#obs-map path.obs-regione").first.wait_for(timeout=15000)
+    assert page.locator("#obs-map path.obs-regione").count() == 20
+    assert page.locator("#obs-map path.obs-provincia").count() >= 100
+    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    assert "Natural Earth" in attribution and "ISTAT" in attribution
+    assert "Server di mappe non configurato" in page.locator(".obs-offline-map").inner_text()
     shot(page, artefacts, "journalist-3-map")
     assert page.dialogs == []
 
 
+# The queries that show nothing without a parameter, with one that gives them rows.
+QUERY_ARGS = {"feed_per_tipo": "tipo=coprogettazione", "feed_per_regione": "regione=Lombardia",
+              "feed_organizzazione": "org=cooperativa-sociale-il-ponte",
+              "rete_organizzazione": "org=cooperativa-sociale-il-ponte"}
+PUBLIC_TABLES = ["public_articles", "map_places", "organisations", "public_amounts",
+                 "org_links"]
+
+
+def public_queries() -> dict[str, dict]:
+    """Every canned query a visitor may open (those without an `allow` block)."""
+    queries = load_metadata(CONFIG_DIR)["databases"]["osservatorio"]["queries"]
+    return {name: spec for name, spec in queries.items() if "allow" not in spec}
+
+
+def _with_args(path: str, name: str) -> str:
+    return f"{path}?{QUERY_ARGS[name]}" if name in QUERY_ARGS else path
+
+
 def public_pages(live_server: str, page) -> list[str]:
+    """Every page a public visitor reaches: entry pages, each public table (plain, searched,
+    filtered, with irrelevant articles), an article and an organisation, every canned query
+    a visitor may open, the digest archive and a digest."""
     paths = ["/", "/digest", "/digest/2026-W46", "/rete", "/grafici", "/feed",
-             "/informazioni", "/osservatorio/public_articles", "/osservatorio/map_places",
-             "/osservatorio/organisations", "/osservatorio/public_amounts",
-             "/osservatorio/organisations/cooperativa-sociale-il-ponte"]
+             "/informazioni", "/licenze", "/osservatorio",
+             "/osservatorio/organisations/cooperativa-sociale-il-ponte",
+             "/osservatorio/public_articles?_search=coprogettazione",
+             "/osservatorio/public_articles?_term_regioni=Lombardia&_tutti=1",
+             "/osservatorio/public_articles?_term_amount_range=1M-10M",
+             "/osservatorio/organisations?_search=cooperativa",
+             "/osservatorio/public_amounts?_term_regioni=Lombardia"]
+    paths += [f"/osservatorio/{table}" for table in PUBLIC_TABLES]
     page.goto(f"{live_server}/osservatorio/public_articles")
     paths.append(urlsplit(page.locator(".obs-card-title a").first.get_attribute("href")).path)
-    for query in ("notizie_settimana", "organizzazioni_principali",
-                  "collaborazioni_pubblico_terzo_settore", "partner_per_tipo",
-                  "importi_maggiori", "articoli_per_mese_e_tipo", "importi_per_regione"):
-        paths.append(f"/osservatorio/{query}")
+    for name in public_queries():
+        paths.append(_with_args(f"/osservatorio/{name}", name))
     return paths
+
+
+def public_csv_exports() -> list[str]:
+    """The CSV downloads of the public tables and of the canned queries that list rows."""
+    paths = [f"/osservatorio/{table}.csv" for table in PUBLIC_TABLES]
+    paths += [f"/osservatorio/{table}.csv?_sep=;" for table in ("public_articles",)]
+    paths += [_with_args(f"/osservatorio/{name}.csv", name)
+              for name in public_queries() if not name.startswith("feed_")]
+    return paths
+
+
+def internals(text: str) -> list[str]:
+    """What a person should never read: Datasette's English, label codes, table names, hex
+    ids, raw JSON or `[]`, '1 articoli'."""
+    return ([p for p in ENGLISH if p in text] + [c for c in LABEL_CODES if c in text]
+            + [t for t in TABLE_NAMES if t in text] + HEX_ID.findall(text)
+            + RAW_JSON.findall(text) + ONE_PLURAL.findall(text))
 
 
 def test_no_public_page_shows_internals(page, live_server, artefacts):
     problems = []
     for path in public_pages(live_server, page):
-        page.goto(f"{live_server}{path}")
-        text = page.locator("body").inner_text()
-        title = page.title()
-        found = ([p for p in ENGLISH if p in text or p in title]
-                 + [c for c in LABEL_CODES if c in text]
-                 + [t for t in TABLE_NAMES if t in text or t in title]
-                 + HEX_ID.findall(text) + RAW_JSON.findall(text))
-        if found:
-            problems.append((path, found[:5]))
+        response = page.goto(f"{live_server}{path}")
+        found = internals(page.locator("body").inner_text() + "\n" + page.title())
+        if response.status != 200 or found:
+            problems.append((path, response.status, found[:5]))
     shot(page, artefacts, "public-last-page")
-    assert problems == [], "\n".join(f"{p}: {f}" for p, f in problems)
+    assert problems == [], "\n".join(f"{p} ({s}): {f}" for p, s, f in problems)
+
+
+def test_no_public_csv_export_shows_internals(page, live_server):
+    problems = []
+    for path in public_csv_exports():
+        response = page.request.get(f"{live_server}{path}")
+        text = response.text()
+        header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        english_header = [c for c in re.split(r"[,;]", header) if re.fullmatch(r"[a-z_]+", c)]
+        found = internals(text) + english_header
+        if response.status != 200 or not text.startswith("\ufeff") or found:
+            problems.append((path, response.status, found[:5]))
+    assert problems == [], "\n".join(f"{p} ({s}): {f}" for p, s, f in problems)

@@ -213,3 +213,32 @@ def test_a_comune_named_inside_an_amount_is_not_a_place(tmp_path, staff_env):
     assert [row["comune"] for row in rows] == ["Lecco"]
     page = get(instance, f"/osservatorio/articles/{aid}").text
     assert "Vicenza" not in page and "Lombardia" in page
+
+
+def test_geographic_names_stored_as_organisations_are_not_listed(tmp_path, staff_env):
+    """The safety net for organisations stored before the analysis rule: feature names built
+    from gazetteer comuni are hidden from the public, organisations named after them stay."""
+    sample = build_sample_db(tmp_path / "geo.db", n_positive=3, n_negative=1)
+    db = open_db(sample.path)
+    comuni = [r[0] for r in db.conn.execute(
+        "SELECT name FROM places WHERE level = 'comune' AND name NOT LIKE '% %' "
+        "ORDER BY name LIMIT 4")]
+    hidden = [f"Colli {comuni[0]}", f"Parco del {comuni[1]}", f"Val {comuni[2]}",
+              f"Monte {comuni[3]}"]
+    kept = [f"Ente Parco del {comuni[1]}", f"Unione dei Comuni dei Colli {comuni[0]}",
+            f"Cooperativa sociale Val {comuni[2]}", "Parco Nazionale del Gran Sasso"]
+    text = "; ".join(hidden + kept) + " firmano un patto di collaborazione."
+    aid = _add_article(db, "geo", "Patto per il territorio", text)
+    orgs = [{"text": name, "start": text.index(name), "end": text.index(name) + len(name),
+             "canonical": name, "type": "altro", "key": name.lower().replace(" ", "-")}
+            for name in hidden + kept]
+    save_analysis(db, aid, text, {
+        "relevant": True, "relevance_score": 0.9, "model_version": "m", "pipeline_version": "p",
+        "practice_types": [], "policy_areas": [], "places": [], "amounts": [],
+        "organisations": orgs})
+    db.conn.close()
+    names = [r["name"] for r in get(make_datasette(sample.path),
+                                    "/osservatorio/organisations.json?_shape=objects&_size=max"
+                                    ).json()["rows"]]
+    assert [n for n in hidden if n in names] == []
+    assert [n for n in kept if n not in names] == []
