@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from store.db import transaction, utcnow
+from store.db import transaction, upsert_row, utcnow
 from store.frontier import settle_in_transaction
-from store.text import content_hash, hamming, search_terms, shingle_similarity, simhash
+from store.text import content_hash, search_terms, shingle_similarity, simhash
 
 NEAR_DUP_MAX_HAMMING = 14
 NEAR_DUP_MIN_JACCARD = 0.45
@@ -60,13 +60,13 @@ def _near_duplicate_cluster(db: sqlite_utils.Database, art: dict, sh: str) -> st
         where += " AND (published IS NULL OR published BETWEEN ? AND ?)"
         window = timedelta(days=NEAR_DUP_WINDOW_DAYS)
         params += [(day - window).isoformat(), (day + window).isoformat()]
-    candidates = [
-        (hamming(sh, row["simhash"]), row["id"], row["cluster_id"])
-        for row in db.query(f"SELECT id, simhash, cluster_id FROM articles WHERE {where}", params)
-    ]
-    for dist, other_id, cluster in sorted(candidates)[:5]:
-        if dist > NEAR_DUP_MAX_HAMMING:
-            break
+    # The distance is computed inside SQLite (store.db registers it): no row crosses into
+    # Python unless it is within reach.
+    candidates = db.execute(
+        f"SELECT simhash_distance(simhash, ?) AS dist, id, cluster_id FROM articles "
+        f"WHERE {where} AND dist <= ? ORDER BY dist, id LIMIT 5",
+        [sh, *params, NEAR_DUP_MAX_HAMMING]).fetchall()
+    for _, other_id, cluster in candidates:
         other_text = db.execute("SELECT text FROM articles WHERE id = ?", [other_id]).fetchone()[0]
         if shingle_similarity(art["text"], other_text or "") >= NEAR_DUP_MIN_JACCARD:
             return cluster
@@ -125,7 +125,7 @@ def _save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
     if existing:
         # New text: the analysis is stale and will be redone.
         art["analysed_at"] = None
-    db["articles"].upsert(art, pk="id", alter=False)
+    upsert_row(db, "articles", art, "id")
     _mark_seen(db, art.get("fetched_url") or art["url"], art, "article", "", art["id"])
     if art["url"] != art.get("fetched_url"):
         _mark_seen(db, art["url"], art, "article", "canonical", art["id"])
@@ -163,10 +163,8 @@ def mark_seen(
            "article_id": article_id_, "published": published, "http_status": http_status,
            "last_seen": now}
 
-    def write() -> None:
-        first = db.execute("SELECT first_seen FROM seen_urls WHERE url = ?", [url]).fetchone()
-        row["first_seen"] = first[0] if first else now
-        db["seen_urls"].upsert(row, pk="url")
+    def write() -> None:  # an existing row keeps its first_seen
+        upsert_row(db, "seen_urls", dict(row, first_seen=now), "url", keep=("first_seen",))
 
     if _tx:
         with transaction(db):
@@ -245,7 +243,7 @@ def save_raw_page(
            "headers": json.dumps(headers, ensure_ascii=False),
            "body_gz": gzip.compress(body, compresslevel=6), "fetched_at": fetched_at or utcnow()}
     with transaction(db):
-        db["raw_pages"].upsert(row, pk="url")
+        upsert_row(db, "raw_pages", row, "url")
 
 
 def iter_raw_pages(db: sqlite_utils.Database, source_id: str | None = None):
