@@ -125,14 +125,14 @@ def parse_settings(pairs: list[str], fail: Callable[[str], None]) -> dict:
 
 
 def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console,
-                        settings: dict | None = None):
+                        settings: dict | None = None, broad: bool | None = None):
     """Run a crawl in its own process with a live count of articles and errors per source."""
     from crawler.run import crawl
 
     with progress_bar(console) as progress:
         live = CrawlProgress(progress)
         report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout,
-                       progress=live, settings=settings)
+                       progress=live, settings=settings, broad=broad)
         live.close()
     print_crawl_report(report, console)
     return report

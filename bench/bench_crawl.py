@@ -110,7 +110,8 @@ def raw_fetch(base: str, pages: int) -> None:
 
 def full_crawl(base: str, pages: int, settings: dict) -> None:
     """Child process: the whole crawler (crawler.process, as `pipeline.py crawl` runs it) with
-    every stage timed; prints one JSON line."""
+    every stage of the crawl process timed; prints one JSON line. Extraction workers' CPU is
+    not in `cpu` (it is in `children_cpu` once the pool has ended)."""
     from bench.crawl_stages import Stopwatch, install
     from crawler.process import crawl_in_this_process
     from store.articles import crawl_run_records
@@ -127,7 +128,9 @@ def full_crawl(base: str, pages: int, settings: dict) -> None:
         crawl_in_this_process(str(sources), str(db_path), "bench", None, settings, False)
         wall, cpu = time.monotonic() - t0, time.process_time() - c0
         (record,) = crawl_run_records(open_db(db_path), "bench").values()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"seconds": wall, "cpu": cpu, "stages": watch.seconds,
+                      "children_cpu": usage.ru_utime + usage.ru_stime,
                       "stage_cpu": watch.cpu, "calls": watch.calls, "record": record}))
 
 
@@ -163,30 +166,42 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--raw-child", help=argparse.SUPPRESS)
     parser.add_argument("--full-child", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=os.cpu_count(),
+                        help="extraction workers of the second full run (default: cores)")
     args = parser.parse_args()
     if args.raw_child:
         raw_fetch(args.raw_child, args.pages)
         return
     if args.full_child:
-        full_crawl(args.full_child, args.pages, SETTINGS)
+        full_crawl(args.full_child, args.pages,
+                   SETTINGS | {"OBSERVATORY_EXTRACT_WORKERS": args.workers})
         return
     server = serve(args.pages)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     raw = child(["--pages", str(args.pages), "--raw-child", base])
-    full = child(["--pages", str(args.pages), "--full-child", base])
+    inline = child(["--pages", str(args.pages), "--full-child", base, "--workers", "0"])
+    pooled = child(["--pages", str(args.pages), "--full-child", base,
+                    "--workers", str(args.workers)])
     server.shutdown()
-    record = full["record"]
-    raw_rate, full_rate = args.pages / raw["seconds"], record["article_pages"] / full["seconds"]
-    print(f"pages: {args.pages}; stored articles: {record['new_articles']}; "
-          f"status {record['status']}; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores")
-    print(f"raw Scrapy fetch:        {raw_rate:7.1f} pages/s ({raw['seconds']:.1f} s; "
-          f"process CPU {raw['process_cpu']:.1f} s)")
-    print(f"full crawler:            {full_rate:7.1f} pages/s ({full['seconds']:.1f} s; "
-          f"crawl CPU {full['cpu']:.1f} s, process CPU with start-up "
-          f"{full['process_cpu']:.1f} s)")
-    print(f"ratio: {full_rate / raw_rate:.3f} of the raw fetch rate")
-    print_stages(full, record["article_pages"] or args.pages)
+    raw_rate = args.pages / raw["seconds"]
+    print(f"pages: {args.pages}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+          f"cores (shared: read CPU seconds beside the rates)")
+    print(f"{'':44} {'pages/s':>8} {'x raw':>6} {'wall s':>7} {'CPU s':>6} {'stored':>6}")
+    print(f"{'raw Scrapy fetch':44} {raw_rate:8.1f} {1:6.2f} {raw['seconds']:7.1f} "
+          f"{raw['process_cpu']:6.1f}")
+    for label, run in (("full crawl, extraction in the crawl process", inline),
+                       (f"full crawl, extraction in {args.workers} worker processes", pooled)):
+        record = run["record"]
+        rate = record["article_pages"] / run["seconds"]
+        print(f"{label:44} {rate:8.1f} {rate / raw_rate:6.2f} {run['seconds']:7.1f} "
+              f"{run['process_cpu']:6.1f} {record['new_articles']:6}")
+    print("(CPU s: the process and the children it waited for, start-up included; the crawl "
+          "process alone: "
+          f"{inline['cpu']:.1f} s in-process, {pooled['cpu']:.1f} s with workers)")
+    print("\nWhere the time goes, extraction in the crawl process:")
+    print_stages(inline, inline["record"]["article_pages"] or args.pages)
+    print("\nThe crawl process (the one writer) when workers extract:")
+    print_stages(pooled, pooled["record"]["article_pages"] or args.pages)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from functools import wraps
 # (stage name, "module:attribute" or "module:Class.method"), inner stages after outer ones.
 STAGES = (
     ("pipelines: own code", "crawler.pipelines:RawPagePipeline.process_item"),
-    ("pipelines: own code", "crawler.pipelines:ExtractPipeline.process_item"),
     ("pipelines: own code", "crawler.pipelines:PrefilterPipeline.process_item"),
     ("pipelines: own code", "crawler.pipelines:StorePipeline.process_item"),
     ("spider: feeds/sitemaps/listings, frontier", "crawler.spiders.base:SourceSpider.on_entry"),
@@ -27,8 +26,9 @@ STAGES = (
     ("raw page: gzip", "gzip:compress"),
     ("raw page: write", "store.articles:save_raw_page"),
     ("link hint lookup", "store.articles:get_link_hint"),
-    ("extraction (extract_page)", "crawler.extract:extract_page"),
+    ("extraction (extract_page, when in this process)", "crawler.extract:extract_page"),
     ("refusal record", "store.refused:record_extraction"),
+    ("store: derive (hashes, terms; when in this process)", "store.articles:derive"),
     ("store: content hash", "store.text:content_hash"),
     ("store: simhash", "store.text:simhash"),
     ("store: near-duplicate / cluster check", "store.articles:_near_duplicate_cluster"),

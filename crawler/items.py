@@ -20,3 +20,5 @@ class PageItem:
     html: str = field(repr=False)
     article: dict | None = field(default=None, repr=False)  # set by ExtractPipeline
     replaced_chars: int = 0  # characters decoding replaced (invalid bytes in the charset)
+    derived: dict | None = field(default=None, repr=False)  # store.articles.derive, by a worker
+    ticket: int | None = None  # its place in the extraction stage's order (crawler/extraction.py)

@@ -74,13 +74,15 @@ def crawl(
     timeout_s: float | None = None,
     progress: Progress | None = None,
     log_path: Path | None = None,
+    broad: bool | None = None,
 ) -> CrawlReport:
     """Crawl the chosen sources (all enabled ones by default) into the database.
 
     `settings` overrides Scrapy settings (e.g. {"DOWNLOAD_DELAY": 0}); `progress` receives
     each JSON event of the subprocess (started, article, error, finished); the Scrapy log goes
-    to `log_path` (a temporary file when None). Raises SourceError / KeyError for a bad sources
-    file or unknown ids, before anything is started.
+    to `log_path` (a temporary file when None); `broad` chooses the broad-crawl profile
+    (crawler/broad.py; None: automatic from the number of sources). Raises SourceError /
+    KeyError for a bad sources file or unknown ids, before anything is started.
     """
     chosen = select_sources(load_sources(sources_path), source_ids)
     open_db(db_path).conn.close()  # create and migrate once, before the subprocess
@@ -94,6 +96,8 @@ def crawl(
                "--settings-json", json.dumps(settings)]
     for source in chosen:
         command += ["--source", source.id]
+    if broad is not None:
+        command.append("--broad" if broad else "--no-broad")
     t0 = time.monotonic()
     returncode, timed_out = _run(command, log_path, timeout_s, progress)
     duration = round(time.monotonic() - t0, 2)

@@ -73,17 +73,28 @@ def _near_duplicate_cluster(db: sqlite_utils.Database, art: dict, sh: str) -> st
     return None
 
 
+def derive(title: str | None, text: str | None) -> dict:
+    """What the store computes from an article's words before the duplicate and cluster checks
+    (content hash, simhash, search terms, snippet): pure CPU work, so a caller with a pool of
+    processes (crawler/extraction.py) can run it there and pass it to `save_article`."""
+    text = text or ""
+    return {"content_hash": content_hash(text), "simhash": simhash(text),
+            "search_terms": search_terms(f"{title or ''} {text}"), "snippet": _snippet(text)}
+
+
 def save_article(db: sqlite_utils.Database, art: dict, *, aliases: Iterable[str] = (),
-                 http_status: int | None = None) -> SaveResult:
+                 http_status: int | None = None, derived: dict | None = None) -> SaveResult:
     """Store one extracted article (keys: url, source_id, title, text, published, ...).
 
     The same canonical URL is one row; the same text under another URL is recorded as a
     duplicate of the first; a lightly edited copy joins the first copy's story cluster.
     `aliases` (the other URLs of the page: as requested, after redirects) are marked seen with
-    the same outcome and settled in the crawl frontier, in the same transaction.
+    the same outcome and settled in the crawl frontier, in the same transaction. `derived` is
+    `derive(art["title"], art["text"])` when the caller computed it already.
     """
+    derived = derived or derive(art.get("title"), art.get("text"))
     with transaction(db):
-        result = _save_article(db, dict(art))
+        result = _save_article(db, dict(art), derived)
         status = "duplicate" if result.status == "duplicate" else "article"
         reason = f"same text as article {result.article_id}" if status == "duplicate" else ""
         skip = art["url"] if status == "article" else ""  # marked by _save_article itself
@@ -95,9 +106,9 @@ def save_article(db: sqlite_utils.Database, art: dict, *, aliases: Iterable[str]
     return result
 
 
-def _save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
+def _save_article(db: sqlite_utils.Database, art: dict, derived: dict) -> SaveResult:
     art["id"] = article_id(art["url"])
-    art["content_hash"] = content_hash(art.get("text") or "")
+    art["content_hash"] = derived["content_hash"]
     existing = db.execute(
         "SELECT content_hash, cluster_id FROM articles WHERE id = ?", [art["id"]]
     ).fetchone()
@@ -113,13 +124,13 @@ def _save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
             _mark_seen(db, art.get("fetched_url") or art["url"], art, "duplicate",
                        f"same text as article {same[0]}", same[0])
             return SaveResult("duplicate", same[0], same[1])
-    sh = simhash(art.get("text") or "")
+    sh = derived["simhash"]
     cluster = (existing[1] if existing else None) or _near_duplicate_cluster(db, art, sh)
     art["simhash"] = sh
     art["cluster_id"] = cluster or art["id"]
     art["month"], art["year"], art["week"] = _iso_week(art.get("published"))
-    art["search_terms"] = search_terms(f"{art.get('title') or ''} {art.get('text') or ''}")
-    art["snippet"] = _snippet(art.get("text") or "")
+    art["search_terms"] = derived["search_terms"]
+    art["snippet"] = derived["snippet"]
     art["tags"] = json.dumps(list(art.get("tags") or []), ensure_ascii=False)
     art.setdefault("fetched_at", utcnow())
     if existing:
