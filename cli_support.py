@@ -142,7 +142,8 @@ def parse_settings(pairs: list[str], fail: Callable[[str], None]) -> dict:
 
 
 def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, console: Console,
-                        settings: dict | None = None, redis_url: str | None = None):
+                        settings: dict | None = None, redis_url: str | None = None,
+                        broad: bool | None = None):
     """Run a crawl in its own process with a live count of articles and errors per source
     (distributed over the workers of `redis_url` when given)."""
     from crawler.run import crawl
@@ -150,7 +151,7 @@ def crawl_with_progress(sources: Path, db: Path, source_ids, timeout: float, con
     with progress_bar(console) as progress:
         live = CrawlProgress(progress)
         report = crawl(sources, db, list(source_ids) if source_ids else None, timeout_s=timeout,
-                       progress=live, settings=settings, redis_url=redis_url)
+                       progress=live, settings=settings, redis_url=redis_url, broad=broad)
         live.close()
     print_crawl_report(report, console)
     return report

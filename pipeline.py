@@ -73,13 +73,16 @@ def crawl(
         "--set", "-s", help="Impostazione Scrapy NOME=VALORE (ripetibile), "
         "es. -s DOWNLOAD_DELAY=2.")] = None,
     redis: RedisOpt = None,
+    broad: Annotated[bool | None, typer.Option(
+        "--broad/--no-broad", help="Profilo per raccolte ampie (molti siti piccoli); "
+        "predefinito: attivo da OBSERVATORY_BROAD_MIN_SOURCES fonti in su.")] = None,
 ) -> None:
     """Raccoglie gli articoli delle fonti del registro e li salva nel database."""
     from cli_support import crawl_with_progress, parse_settings
 
     overrides = parse_settings(setting or [], fail)
     report = crawl_with_progress(registry(sources), ensure_parent(db), source, timeout, console,
-                                 settings=overrides, redis_url=redis)
+                                 settings=overrides, redis_url=redis, broad=broad)
     raise typer.Exit(0 if report.ok else 1)
 
 

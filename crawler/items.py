@@ -20,6 +20,8 @@ class PageItem:
     html: str = field(repr=False)
     article: dict | None = field(default=None, repr=False)  # set by ExtractPipeline
     replaced_chars: int = 0  # characters decoding replaced (invalid bytes in the charset)
+    derived: dict | None = field(default=None, repr=False)  # store.articles.derive, by a worker
+    ticket: int | None = None  # its place in the extraction stage's order (crawler/extraction.py)
     # Extraction already done where the page was fetched (a distributed crawl's worker):
     # {"url", "hint", "fields"}; ExtractPipeline uses it when the URL and hint are its own.
     prepared: dict | None = field(default=None, repr=False)

@@ -8,10 +8,20 @@ on each other), the source registry when it needs it, and the run's ledger from 
 from __future__ import annotations
 
 import sqlite_utils
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.extract import PageFields, extract_page
+from crawler.extract import PageFields
+from crawler.extraction import (
+    WORKER_LOST,
+    ExtractionPool,
+    Turns,
+    WorkerLost,
+    default_workers,
+    release_pool,
+    shared_pool,
+)
 from crawler.items import ActItem, PageItem
 from crawler.ledger import run_ledger
 from crawler.prefilter import matches_keywords
@@ -63,11 +73,35 @@ class RawPagePipeline(_StagePipeline):
 
 
 class ExtractPipeline(_StagePipeline):
-    """HTML -> article fields; pages that are not articles are recorded (with the reason, in
+    """HTML -> article fields, in the extraction stage's worker processes
+    (crawler/extraction.py, OBSERVATORY_EXTRACT_WORKERS, default one per core); each page then
+    waits for its turn, so pages are recorded and stored in the order they arrived whatever
+    the number of workers. Pages that are not articles are recorded (with the reason, in
     seen_urls and on the kept raw page) and dropped. Refused raw pages are pruned to their
     bounds when the crawl closes."""
 
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        workers = crawler.settings.get("OBSERVATORY_EXTRACT_WORKERS")
+        self.workers = default_workers() if workers is None else int(workers)
+        self.pool: ExtractionPool | None = None
+        self.turns = Turns()
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self._finished, signal=signal)
+
+    def _finished(self, item, **kwargs) -> None:
+        if isinstance(item, PageItem) and item.ticket is not None:
+            self.turns.finish(item.ticket)
+
+    def open_spider(self, spider=None) -> None:
+        super().open_spider(spider)
+        self.pool = shared_pool(self.workers)
+
     def close_spider(self, spider=None) -> None:
+        self.turns.release_all()
+        if self.pool is not None:
+            release_pool(self.pool)
+            self.pool = None
         settings = self.crawler.settings
         bounds = {key: settings.getint(key, default) for key, default in REFUSED_BOUNDS.items()}
         prune_refused_pages(self.db,
@@ -76,19 +110,22 @@ class ExtractPipeline(_StagePipeline):
                             max_bytes=bounds["OBSERVATORY_REFUSED_MAX_BYTES"])
         super().close_spider(spider)
 
-    def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem) -> PageItem:
+        item.ticket = self.turns.ticket()
         hint = {}
         for url in item.aliases:
             hint = hint or get_link_hint(self.db, url)
         try:
-            fields = prepared_fields(item, hint) or extract_page(
-                item.html, item.url, fetched_at=item.fetched_at, hint=hint)
+            prepared = prepared_fields(item, hint)
+            if prepared is not None:  # a distributed crawl's worker already extracted it
+                fields, derived = prepared, None
+            else:
+                done = await self.pool.extract(item.html, item.url, item.fetched_at, hint)
+                fields, derived = done.fields, done.derived
         except Exception as exc:  # noqa: BLE001 - one odd page must not stop a long crawl
-            reason = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
-            record_extraction(self.db, item.url, reason, item.replaced_chars)
-            self.mark_all(item, "error", reason)
-            self.ledger.error(item.source_id, "extract_error", item.url)
-            raise DropItem(f"{item.url}: {reason}", log_level="WARNING") from exc
+            await self.turns.turn(item.ticket)
+            self._failed(item, exc)
+        await self.turns.turn(item.ticket)
         record_extraction(self.db, item.url, None if fields.is_article else fields.reason,
                           item.replaced_chars)
         if not fields.is_article:
@@ -98,7 +135,21 @@ class ExtractPipeline(_StagePipeline):
         if fields.url not in item.aliases:
             item.aliases = sorted({*item.aliases, fields.url})
         item.article = fields.article()
+        item.derived = derived
         return item
+
+    def _failed(self, item: PageItem, exc: Exception) -> None:
+        """Extraction raised, or its worker died: recorded, and the page dropped. A page whose
+        worker died stays in the frontier: the next run fetches and extracts it again."""
+        if isinstance(exc, WorkerLost):
+            reason = WORKER_LOST
+        else:
+            reason = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
+        record_extraction(self.db, item.url, reason, item.replaced_chars)
+        record_outcome(self.db, item.aliases, item.source_id, "error", reason,
+                       http_status=item.http_status, settled=not isinstance(exc, WorkerLost))
+        self.ledger.error(item.source_id, "extract_error", item.url)
+        raise DropItem(f"{item.url}: {reason}", log_level="WARNING") from exc
 
 
 def prepared_fields(item: PageItem, hint: dict) -> PageFields | None:
@@ -141,7 +192,7 @@ class StorePipeline(_StagePipeline):
         art = dict(item.article, source_id=item.source_id, fetched_url=item.fetched_url,
                    fetched_at=item.fetched_at)
         result = save_article(self.db, art, aliases=item.aliases,
-                              http_status=item.http_status)
+                              http_status=item.http_status, derived=item.derived)
         self.ledger.count(item.source_id, self.STATUS_COUNTER[result.status])
         self.ledger.emit({"event": "article", "source": item.source_id,
                                  "status": result.status, "url": art["url"],

@@ -1,7 +1,7 @@
 """One crawl in its own process (the Twisted reactor cannot restart):
 
     python -m crawler.process --sources FILE --db FILE --run-id ID [--source ID ...]
-        [--settings-json '{"DOWNLOAD_DELAY": 0}'] [--progress] [--redis URL]
+        [--settings-json '{"DOWNLOAD_DELAY": 0}'] [--progress] [--redis URL] [--broad | --no-broad]
 
 Runs the feed, sitemap, listing and albo spiders together for the chosen sources, then writes one
 crawl_runs record per source. With --progress, JSON lines on stdout report each article and
@@ -22,6 +22,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as default_settings
+from crawler.broad import BROAD_SETTINGS, wants_broad
 from crawler.ledger import RunLedger, json_lines_progress, share_ledger
 from crawler.sources import load_sources, select_sources
 from crawler.spiders.albo import AlboSpider
@@ -36,9 +37,16 @@ SPIDERS = (FeedSpider, SitemapSpider, ListingSpider, AlboSpider)
 
 
 def build_settings(sources: str, db: str, source_ids: list[str] | None,
-                   overrides: dict) -> Settings:
+                   overrides: dict, broad: bool | None = None) -> Settings:
+    """Project defaults < the broad-crawl profile (when chosen, see crawler/broad.py) < the
+    run's overrides."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
+    min_sources = int(overrides.get("OBSERVATORY_BROAD_MIN_SOURCES",
+                                    default_settings.OBSERVATORY_BROAD_MIN_SOURCES))
+    if wants_broad(broad, len(source_ids or []), min_sources):
+        settings.update(BROAD_SETTINGS, priority="project")
+        settings.set("OBSERVATORY_BROAD", True, priority="project")
     settings.update({"OBSERVATORY_SOURCES": sources, "OBSERVATORY_DB": db,
                      "OBSERVATORY_SOURCE_IDS": source_ids or []}, priority="cmdline")
     settings.update(overrides, priority="cmdline")
@@ -47,11 +55,11 @@ def build_settings(sources: str, db: str, source_ids: list[str] | None,
 
 def crawl_in_this_process(sources_path: str, db_path: str, run_id: str,
                           source_ids: list[str] | None, overrides: dict, progress: bool,
-                          redis_url: str | None = None) -> int:
+                          redis_url: str | None = None, broad: bool | None = None) -> int:
     """The crawl itself, in the calling process (which it owns: Scrapy's reactor starts once).
     `crawler.run.crawl` runs it in a child process through `main`."""
     chosen = select_sources(load_sources(sources_path), source_ids)
-    settings = build_settings(sources_path, db_path, [s.id for s in chosen], overrides)
+    settings = build_settings(sources_path, db_path, [s.id for s in chosen], overrides, broad)
     if redis_url is None:
         return _crawl(chosen, db_path, run_id, settings, progress)
     from crawler.distributed import coordinator
@@ -98,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings-json", default="{}")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--redis", help="coordinate a distributed crawl on this Redis URL")
+    parser.add_argument("--broad", action=argparse.BooleanOptionalAction, default=None,
+                        help="broad-crawl profile (default: from OBSERVATORY_BROAD_MIN_SOURCES "
+                             "sources on)")
     args = parser.parse_args(argv)
     return crawl_in_this_process(args.sources, args.db, args.run_id, args.source_ids,
-                                 json.loads(args.settings_json), args.progress, args.redis)
+                                 json.loads(args.settings_json), args.progress, args.redis,
+                                 args.broad)
 
 
 if __name__ == "__main__":

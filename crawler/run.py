@@ -75,13 +75,15 @@ def crawl(
     progress: Progress | None = None,
     log_path: Path | None = None,
     redis_url: str | None = None,
+    broad: bool | None = None,
 ) -> CrawlReport:
     """Crawl the chosen sources (all enabled ones by default) into the database.
 
     `settings` overrides Scrapy settings (e.g. {"DOWNLOAD_DELAY": 0}); `progress` receives
     each JSON event of the subprocess (started, article, error, finished); the Scrapy log goes
-    to `log_path` (a temporary file when None). Raises SourceError / KeyError for a bad sources
-    file or unknown ids, before anything is started.
+    to `log_path` (a temporary file when None); `broad` chooses the broad-crawl profile
+    (crawler/broad.py; None: automatic from the number of sources). Raises SourceError /
+    KeyError for a bad sources file or unknown ids, before anything is started.
 
     With `redis_url` the crawl is distributed (crawler/distributed/): this process claims the
     Redis database, the child is the coordinator and the workers serving that database fetch;
@@ -102,6 +104,8 @@ def crawl(
         command += ["--source", source.id]
     if redis_url:
         command += ["--redis", redis_url]
+    if broad is not None:
+        command.append("--broad" if broad else "--no-broad")
     t0 = time.monotonic()
     try:
         returncode, timed_out = _run(command, log_path, timeout_s, progress)

@@ -68,6 +68,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 400,
 }
 
+# Items processed at once per response. Scrapy starts this many tasks for every response's
+# output, and each article response yields one item: its default (100) cost a quarter of the
+# crawl process's CPU (bench/bench_crawl.py, cProfile of the crawl).
+CONCURRENT_ITEMS = 4
+
 # Asyncio reactor: needed for async start() and coroutine middlewares.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
@@ -77,6 +82,12 @@ FEED_EXPORT_ENCODING = "utf-8"
 OBSERVATORY_DB = None
 OBSERVATORY_SOURCES = None
 OBSERVATORY_SOURCE_IDS = None  # list of ids, or None for every enabled source
+# Extraction worker processes (crawler/extraction.py); None: one per core, 0: extract on the
+# crawl's own thread.
+OBSERVATORY_EXTRACT_WORKERS = None
+# A run over at least this many sources uses the broad-crawl profile (crawler/broad.py) unless
+# told otherwise (`pipeline.py crawl --broad / --no-broad`); 0 turns the automatic choice off.
+OBSERVATORY_BROAD_MIN_SOURCES = 100
 # Errored article URLs (5xx, timeouts; 4xx links a feed keeps listing) are tried again on
 # later runs until they have failed more than this many times.
 OBSERVATORY_RETRY_ERRORS = 3

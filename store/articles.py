@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from store.db import transaction, utcnow
+from store.db import transaction, upsert_row, utcnow
 from store.frontier import settle_in_transaction
-from store.text import content_hash, hamming, search_terms, shingle_similarity, simhash
+from store.text import content_hash, search_terms, shingle_similarity, simhash
 
 NEAR_DUP_MAX_HAMMING = 14
 NEAR_DUP_MIN_JACCARD = 0.45
@@ -60,30 +60,41 @@ def _near_duplicate_cluster(db: sqlite_utils.Database, art: dict, sh: str) -> st
         where += " AND (published IS NULL OR published BETWEEN ? AND ?)"
         window = timedelta(days=NEAR_DUP_WINDOW_DAYS)
         params += [(day - window).isoformat(), (day + window).isoformat()]
-    candidates = [
-        (hamming(sh, row["simhash"]), row["id"], row["cluster_id"])
-        for row in db.query(f"SELECT id, simhash, cluster_id FROM articles WHERE {where}", params)
-    ]
-    for dist, other_id, cluster in sorted(candidates)[:5]:
-        if dist > NEAR_DUP_MAX_HAMMING:
-            break
+    # The distance is computed inside SQLite (store.db registers it): no row crosses into
+    # Python unless it is within reach.
+    candidates = db.execute(
+        f"SELECT simhash_distance(simhash, ?) AS dist, id, cluster_id FROM articles "
+        f"WHERE {where} AND dist <= ? ORDER BY dist, id LIMIT 5",
+        [sh, *params, NEAR_DUP_MAX_HAMMING]).fetchall()
+    for _, other_id, cluster in candidates:
         other_text = db.execute("SELECT text FROM articles WHERE id = ?", [other_id]).fetchone()[0]
         if shingle_similarity(art["text"], other_text or "") >= NEAR_DUP_MIN_JACCARD:
             return cluster
     return None
 
 
+def derive(title: str | None, text: str | None) -> dict:
+    """What the store computes from an article's words before the duplicate and cluster checks
+    (content hash, simhash, search terms, snippet): pure CPU work, so a caller with a pool of
+    processes (crawler/extraction.py) can run it there and pass it to `save_article`."""
+    text = text or ""
+    return {"content_hash": content_hash(text), "simhash": simhash(text),
+            "search_terms": search_terms(f"{title or ''} {text}"), "snippet": _snippet(text)}
+
+
 def save_article(db: sqlite_utils.Database, art: dict, *, aliases: Iterable[str] = (),
-                 http_status: int | None = None) -> SaveResult:
+                 http_status: int | None = None, derived: dict | None = None) -> SaveResult:
     """Store one extracted article (keys: url, source_id, title, text, published, ...).
 
     The same canonical URL is one row; the same text under another URL is recorded as a
     duplicate of the first; a lightly edited copy joins the first copy's story cluster.
     `aliases` (the other URLs of the page: as requested, after redirects) are marked seen with
-    the same outcome and settled in the crawl frontier, in the same transaction.
+    the same outcome and settled in the crawl frontier, in the same transaction. `derived` is
+    `derive(art["title"], art["text"])` when the caller computed it already.
     """
+    derived = derived or derive(art.get("title"), art.get("text"))
     with transaction(db):
-        result = _save_article(db, dict(art))
+        result = _save_article(db, dict(art), derived)
         status = "duplicate" if result.status == "duplicate" else "article"
         reason = f"same text as article {result.article_id}" if status == "duplicate" else ""
         skip = art["url"] if status == "article" else ""  # marked by _save_article itself
@@ -95,9 +106,9 @@ def save_article(db: sqlite_utils.Database, art: dict, *, aliases: Iterable[str]
     return result
 
 
-def _save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
+def _save_article(db: sqlite_utils.Database, art: dict, derived: dict) -> SaveResult:
     art["id"] = article_id(art["url"])
-    art["content_hash"] = content_hash(art.get("text") or "")
+    art["content_hash"] = derived["content_hash"]
     existing = db.execute(
         "SELECT content_hash, cluster_id FROM articles WHERE id = ?", [art["id"]]
     ).fetchone()
@@ -113,19 +124,19 @@ def _save_article(db: sqlite_utils.Database, art: dict) -> SaveResult:
             _mark_seen(db, art.get("fetched_url") or art["url"], art, "duplicate",
                        f"same text as article {same[0]}", same[0])
             return SaveResult("duplicate", same[0], same[1])
-    sh = simhash(art.get("text") or "")
+    sh = derived["simhash"]
     cluster = (existing[1] if existing else None) or _near_duplicate_cluster(db, art, sh)
     art["simhash"] = sh
     art["cluster_id"] = cluster or art["id"]
     art["month"], art["year"], art["week"] = _iso_week(art.get("published"))
-    art["search_terms"] = search_terms(f"{art.get('title') or ''} {art.get('text') or ''}")
-    art["snippet"] = _snippet(art.get("text") or "")
+    art["search_terms"] = derived["search_terms"]
+    art["snippet"] = derived["snippet"]
     art["tags"] = json.dumps(list(art.get("tags") or []), ensure_ascii=False)
     art.setdefault("fetched_at", utcnow())
     if existing:
         # New text: the analysis is stale and will be redone.
         art["analyzed_at"] = None
-    db["articles"].upsert(art, pk="id", alter=False)
+    upsert_row(db, "articles", art, "id")
     _mark_seen(db, art.get("fetched_url") or art["url"], art, "article", "", art["id"])
     if art["url"] != art.get("fetched_url"):
         _mark_seen(db, art["url"], art, "article", "canonical", art["id"])
@@ -163,10 +174,8 @@ def mark_seen(
            "article_id": article_id_, "published": published, "http_status": http_status,
            "last_seen": now}
 
-    def write() -> None:
-        first = db.execute("SELECT first_seen FROM seen_urls WHERE url = ?", [url]).fetchone()
-        row["first_seen"] = first[0] if first else now
-        db["seen_urls"].upsert(row, pk="url")
+    def write() -> None:  # an existing row keeps its first_seen
+        upsert_row(db, "seen_urls", dict(row, first_seen=now), "url", keep=("first_seen",))
 
     if _tx:
         with transaction(db):
@@ -245,7 +254,7 @@ def save_raw_page(
            "headers": json.dumps(headers, ensure_ascii=False),
            "body_gz": gzip.compress(body, compresslevel=6), "fetched_at": fetched_at or utcnow()}
     with transaction(db):
-        db["raw_pages"].upsert(row, pk="url")
+        upsert_row(db, "raw_pages", row, "url")
 
 
 def iter_raw_pages(db: sqlite_utils.Database, source_id: str | None = None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from store.schema import FTS_COLUMNS, FTS_TOKENIZE, INDEXES, MIGRATIONS, VIEWS
+from store.text import hamming
 
 
 class StoreError(Exception):
@@ -32,6 +34,7 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("PRAGMA busy_timeout=30000")
+        conn.create_function("simhash_distance", 2, _simhash_distance, deterministic=True)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not a usable SQLite database ({exc})") from exc
     db = sqlite_utils.Database(conn)
@@ -41,6 +44,29 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot migrate database ({exc})") from exc
     return db
+
+
+def upsert_row(db: sqlite_utils.Database, table: str, row: dict, pk: str,
+               keep: tuple[str, ...] = ()) -> None:
+    """Insert a row, or update the given columns of the row with the same key (except those
+    in `keep`): sqlite-utils' upsert in one statement, without its per-call table
+    introspection (and, with FTS triggers, without indexing a new row twice). Lists and dicts
+    are stored as JSON, as sqlite-utils stores them."""
+    columns = list(row)
+    values = [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list | tuple) else v
+              for v in row.values()]
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != pk and c not in keep)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    db.execute(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))}) '
+               f'ON CONFLICT ("{pk}") {action}', values)
+
+
+def _simhash_distance(a: str | None, b: str | None) -> int | None:
+    """Bits that differ between two simhashes (store.text.simhash), as an SQL function."""
+    if not a or not b:
+        return None
+    return hamming(a, b)
 
 
 @contextmanager
@@ -54,7 +80,11 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         conn.execute("ROLLBACK")
         raise
     else:
-        conn.execute("COMMIT")
+        _commit(conn)
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
 
 
 def applied_migrations(db: sqlite_utils.Database) -> list[str]:

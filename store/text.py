@@ -6,6 +6,8 @@ import hashlib
 import re
 import unicodedata
 
+import numpy
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 # "co-progettazione", "co progettazione", "socio-sanitario" -> one folded token for search.
 _PREFIXED = re.compile(
@@ -27,9 +29,21 @@ def fold(text: str) -> str:
     """
     if text.isascii():  # most words: no accents to strip
         return text.replace("`", "'").lower() if "`" in text else text.lower()
-    nfkd = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in nfkd if not unicodedata.combining(c))
+    plain = unicodedata.normalize("NFKD", text).translate(_STRIP_COMBINING)
     return _APOSTROPHE.sub("'", plain).lower()
+
+
+class _CombiningMarks(dict):
+    """A str.translate table that drops combining marks, filled as characters are met (one
+    C-level lookup per character instead of a Python call)."""
+
+    def __missing__(self, codepoint: int) -> int | None:
+        value = None if unicodedata.combining(chr(codepoint)) else codepoint
+        self[codepoint] = value
+        return value
+
+
+_STRIP_COMBINING = _CombiningMarks()
 
 
 def fold_key(text: str) -> str:
@@ -63,13 +77,18 @@ def _shingles(words: list[str], size: int = 3) -> list[str]:
 
 
 def simhash(text: str) -> str:
-    """64-bit simhash over word 3-shingles, as 16 hex characters."""
-    weights = [0] * 64
-    for shingle in _shingles(_WORD.findall(fold(text))):
-        h = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    """64-bit simhash over word 3-shingles, as 16 hex characters: bit i is set when more
+    shingles' blake2b hashes have bit i set than unset."""
+    shingles = _shingles(_WORD.findall(fold(text)))
+    if not shingles:
+        return f"{0:016x}"
+    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles)
+    # One row of 64 bits per shingle, most significant first (the digest read big-endian).
+    bits = numpy.unpackbits(numpy.frombuffer(digests, dtype=numpy.uint8)).reshape(-1, 64)
+    ones = bits.sum(axis=0, dtype=numpy.int64)
+    value = 0
+    for bit in numpy.flatnonzero(2 * ones > len(shingles)):
+        value |= 1 << (63 - int(bit))
     return f"{value:016x}"
 
 

@@ -3,6 +3,8 @@ network and no reactor: what each callback requests and what the pipelines store
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from pathlib import Path
 
 import pytest
@@ -51,8 +53,11 @@ def spider_for(tmp_path: Path):
     opened = []
 
     def make(cls, ledger: RunLedger | None = None):
+        # Extraction on this thread: the worker pool is tested by real crawls
+        # (tests/crawler/test_extraction_stage.py); here it would only add its start-up.
         crawler = get_crawler(cls, {"OBSERVATORY_SOURCES": str(sources),
-                                    "OBSERVATORY_DB": str(tmp_path / "o.db")})
+                                    "OBSERVATORY_DB": str(tmp_path / "o.db"),
+                                    "OBSERVATORY_EXTRACT_WORKERS": 0})
         if ledger is not None:
             share_ledger(crawler, ledger)
         spider = cls.from_crawler(crawler)
@@ -74,11 +79,26 @@ def stage():
         pipeline = cls.from_crawler(crawler)
         pipeline.open_spider()
         opened.append(pipeline)
-        return pipeline
+        return _Awaited(pipeline)
 
     yield make
     for pipeline in opened:
         pipeline.close_spider()
+
+
+class _Awaited:
+    """A pipeline whose process_item is run to its end as Scrapy awaits it (the extraction
+    stage's is a coroutine)."""
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+
+    def __getattr__(self, name: str):
+        return getattr(self.pipeline, name)
+
+    def process_item(self, item):
+        result = self.pipeline.process_item(item)
+        return asyncio.run(result) if inspect.iscoroutine(result) else result
 
 
 def _entry(url: str, body: bytes, cls=XmlResponse, **meta) -> XmlResponse:

@@ -41,8 +41,8 @@ def _install(after: int, marker: Path) -> None:
     inner = store.articles._save_article
     saved = []
 
-    def hanging_save(db, art):
-        result = inner(db, art)  # written, inside save_article's transaction, not committed
+    def hanging_save(db, art, *rest):
+        result = inner(db, art, *rest)  # written, inside save_article's transaction, not committed
         saved.append(art["url"])
         if len(saved) == after:
             _hang(marker, art["url"])
