@@ -75,8 +75,8 @@ def _save(db, db_path: Path, outcome: Outcome, text: str, report: AnalyzeReport)
     try:
         save_analysis(db, outcome.article_id, text, outcome.result)
     except sqlite3.DatabaseError as exc:  # a full disk or a broken file: stop, name it
-        raise StoreError(f"{db_path}: cannot store analyses ({exc}); the "
-                         f"{report.analyzed} articles analyzed before are kept") from exc
+        raise StoreError(f"{db_path}: impossibile salvare le analisi ({exc}); gli "
+                         f"{report.analyzed} articoli analizzati prima restano salvati") from exc
     except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
         report.failed[outcome.article_id] = f"{type(exc).__name__}: {exc}"
     else:
