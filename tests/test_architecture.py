@@ -229,9 +229,11 @@ def test_one_spelling_of_ize_verbs_in_code():
 # ---------------------------------------------------------------- one language for people
 
 # Where every message of an error meant for people (cli_support.KNOWN_ERRORS, their subclasses,
-# OSError's family, and `fail(...)` in the CLI) must be Italian. crawler and publish join once
-# their messages are translated.
+# OSError's family) must be Italian. crawler and publish join once their messages are translated.
 ITALIAN_MESSAGES = ("store", "nlp", "digest", "scheduler", "cli_support.py", "pipeline.py")
+# Calls whose text arguments are messages for people wherever they appear: the CLI's exit, a
+# warning, and the crawler's `Problem(source, key, message)` that SourceError lists.
+MESSAGE_CALLS = {"fail", "warn", "Problem"}
 # Words that are English and never Italian ("file", "no", "in", "per" are Italian too). Paths,
 # identifiers, `code` and {placeholders} are skipped before looking.
 ENGLISH_WORDS = frozenset("""
@@ -307,15 +309,19 @@ def english_words(text: str) -> list[str]:
 
 
 def _message_calls(tree: ast.AST, errors: set[str]) -> list[ast.Call]:
-    """`raise Error(...)` for the given error names, and `fail(...)` (the CLI's own exit)."""
+    """`raise Error(...)` for the given error names, `super().__init__(...)` inside those error
+    classes, and the MESSAGE_CALLS."""
     calls = []
     for node in ast.walk(tree):
         call = node.exc if isinstance(node, ast.Raise) else node
         if isinstance(call, ast.Call):
             func = call.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if (isinstance(node, ast.Raise) and name in errors) or name == "fail":
+            if (isinstance(node, ast.Raise) and name in errors) or name in MESSAGE_CALLS:
                 calls.append(call)
+        elif isinstance(node, ast.ClassDef) and node.name in errors:
+            calls += [n for n in ast.walk(node) if isinstance(n, ast.Call)
+                      and getattr(n.func, "attr", "") == "__init__"]
     return calls
 
 
@@ -358,11 +364,19 @@ def load(path, key):
 
 def command(fail):
     fail("no database: run crawl first")
+
+class BadSources(ValueError):
+    def __init__(self, path, problems):
+        super().__init__(f"{path}: {len(problems)} problems found")
+
+def check(sid, url):
+    return [Problem(sid, "listing.max_pages", "must be a positive whole number"),
+            Problem(sid, "feeds", f"{url!r}: indirizzo non http(s)")]
 '''
-    errors = with_subclasses({"StoreError", "ScheduleError", "OSError"}, [sample])
+    errors = with_subclasses({"StoreError", "ScheduleError", "OSError", "BadSources"}, [sample])
     assert "LocalError" in errors
     lines = [hit.split(":")[0] for hit in english_in_messages(sample, errors)]
-    assert lines == ["line 8", "line 10", "line 12", "line 14", "line 18"]
+    assert lines == ["line 8", "line 10", "line 12", "line 14", "line 18", "line 22", "line 25"]
     assert english_words("{path}: chiave sconosciuta `the key` in weeks/days") == []
 
 
