@@ -117,9 +117,12 @@ def heldout_examples() -> list[Example]:
     return load_corpus(HELDOUT_DIR) if HELDOUT_DIR.is_dir() else []
 
 
-REALTEXT_SETS = {"dev": "real-text dev half (nlp/data/realtext; trained on: 5-fold, each fold "
-                        "scored by models trained without it)",
-                 "test": "real-text test half (nlp/data/realtext; never trained or tuned on)"}
+# Names of the real-text halves in the reports; REALTEXT_PREFIX starts each (real text first).
+REALTEXT_PREFIX = "testo reale"
+REALTEXT_SETS = {"dev": f"{REALTEXT_PREFIX}, metà dev (nlp/data/realtext; usata per addestrare: "
+                        "5 partizioni, ognuna valutata da modelli addestrati senza di essa)",
+                 "test": f"{REALTEXT_PREFIX}, metà test (nlp/data/realtext; mai usata per "
+                         "addestrare o tarare)"}
 REALTEXT_WEIGHT = 2.0  # real pages are what the observatory reads, and there are few of them
 
 

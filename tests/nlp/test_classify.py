@@ -184,7 +184,7 @@ def test_train_report_says_what_was_trained(small_training):
     assert small_training.model_version.startswith("clf-")
     text = format_train(small_training)
     assert small_training.model_version in text and "relevance_f1" in text
-    assert "thresholds practice_type: coprogrammazione" in text
+    assert "soglie practice_type: coprogrammazione" in text
 
 
 def test_model_file_holds_no_untrusted_types(small_model):
