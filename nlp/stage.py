@@ -105,11 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     import json
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m nlp.stage", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m nlp.stage",
+        description="Analisi degli articoli in un processo a sé (i modelli si caricano qui e la "
+        "memoria torna libera alla fine); stampa una riga JSON di riepilogo.")
     parser.add_argument("--db", required=True, type=Path)
-    parser.add_argument("--all", action="store_true", help="re-analyze every article")
+    parser.add_argument("--all", action="store_true", help="rianalizza tutti gli articoli")
     parser.add_argument("--workers", type=positive_int, default=default_workers(),
-                        help="analysis processes (default: one per core)")
+                        help="processi di analisi (predefinito: uno per core)")
     args = parser.parse_args(argv)
     try:
         report = analyze_db(args.db, everything=args.all, workers=args.workers)
