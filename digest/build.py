@@ -95,7 +95,8 @@ def parse_week(week: str) -> tuple[date, date]:
         year, num = week.split("-W")
         monday = date.fromisocalendar(int(year), int(num), 1)
     except ValueError as exc:
-        raise DigestError(f"week {week!r}: expected YYYY-Www, e.g. 2026-W46") from exc
+        raise DigestError(f"settimana {week!r}: scrivi AAAA-Wss (settimana ISO), "
+                          "es. 2026-W46") from exc
     return monday, monday + timedelta(days=6)
 
 
@@ -261,7 +262,8 @@ def write_digest(db_path: Path, week: str, out_dir: Path,
         md_path, html_path = out_dir / f"digest-{week}.md", out_dir / f"digest-{week}.html"
         _write_atomic({md_path: markdown, html_path: html})
     except OSError as exc:
-        raise DigestError(f"{out_dir}: cannot write the digest ({exc.strerror or exc})") from exc
+        raise DigestError(f"{out_dir}: impossibile scrivere il digest "
+                          f"({exc.strerror or exc})") from exc
     stats = {"stories": data.stories_total, "copies": data.copies_total,
              "sources": len(data.sources), "regions": data.regions}
     save_digest(db, week, data.title, markdown, html, stats)

@@ -33,11 +33,13 @@ def settings_from_env(env: dict[str, str] | None = None) -> SmtpSettings:
     env = dict(os.environ if env is None else env)
     missing = [k for k in ("OBS_SMTP_HOST", "OBS_SMTP_FROM", "OBS_DIGEST_TO") if not env.get(k)]
     if missing:
-        raise MailError(f"digest delivery needs the environment variable(s) {', '.join(missing)}")
+        raise MailError("per inviare il digest servono le variabili d'ambiente "
+                        f"{', '.join(missing)}")
     try:
         port = int(env.get("OBS_SMTP_PORT", "587"))
     except ValueError as exc:
-        raise MailError(f"OBS_SMTP_PORT must be a number, not {env['OBS_SMTP_PORT']!r}") from exc
+        raise MailError("OBS_SMTP_PORT deve essere un numero, "
+                        f"non {env['OBS_SMTP_PORT']!r}") from exc
     user = env.get("OBS_SMTP_USER") or None
     starttls = env.get("OBS_SMTP_STARTTLS", "1" if user else "0") not in ("0", "false", "no")
     return SmtpSettings(host=env["OBS_SMTP_HOST"], port=port, user=user,

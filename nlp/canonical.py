@@ -135,7 +135,7 @@ def load_org_lexicon(
     path = patterns_dir / "not_org_names.tsv"
     for row in read_tsv(path, ["phrase", "match", "class"]) if path.is_file() else []:
         if row["match"] not in not_orgs:
-            raise ValueError(f"{path}: match must be exact or prefix, not {row['match']!r}")
+            raise ValueError(f"{path}: match deve essere exact o prefix, non {row['match']!r}")
         not_orgs[row["match"]].add(fold_key(row["phrase"]))
     lex.not_orgs = {k: frozenset(v) for k, v in not_orgs.items()}
     return lex
@@ -143,7 +143,7 @@ def load_org_lexicon(
 
 def _check_type(org_type: str, source: str) -> None:
     if org_type not in ORG_TYPES:
-        raise ValueError(f"{source}: unknown organisation type {org_type!r}")
+        raise ValueError(f"{source}: tipo di organizzazione sconosciuto {org_type!r}")
 
 
 def _fix_accent(word: str) -> str:
@@ -312,7 +312,7 @@ def italian_word_checker(path: Path = COMMON_WORDS_PATH) -> Callable[[str], bool
     built by scripts/build_gazetteer.py (Italian word forms of spacy-lookups-data that wordfreq
     finds in real text): 0.1 s to load, where the full lemma table took 8 s."""
     if not Path(path).is_file():
-        raise FileNotFoundError(f"{path}: common-word list missing "
-                                "(run scripts/build_gazetteer.py)")
+        raise FileNotFoundError(f"{path}: elenco delle parole comuni mancante "
+                                "(esegui scripts/build_gazetteer.py)")
     words = _common_words(Path(path))
     return words.__contains__

@@ -87,14 +87,14 @@ def _model_is_present(model_dir: Path) -> bool:
 def _base_pipeline(model_dir: Path | None) -> Language:
     if model_dir is None or not _model_is_present(model_dir):
         if model_dir is not None and any((model_dir / n).exists() for n in ("ner", "meta.json")):
-            raise ModelLoadError(f"{model_dir} holds a partial NER model (config.cfg missing)")
+            raise ModelLoadError(f"{model_dir}: modello NER incompleto (manca config.cfg)")
         return spacy.blank("it")
     try:
         nlp = spacy.load(model_dir)
     except Exception as exc:  # spaCy raises many types for a broken model folder
-        raise ModelLoadError(f"cannot load the NER model in {model_dir}: {exc}") from exc
+        raise ModelLoadError(f"{model_dir}: impossibile caricare il modello NER ({exc})") from exc
     if "ner" not in nlp.pipe_names or nlp.lang != "it":
-        raise ModelLoadError(f"{model_dir} is not an Italian pipeline with an 'ner' component")
+        raise ModelLoadError(f"{model_dir}: non è una pipeline italiana con un componente 'ner'")
     return nlp
 
 
@@ -133,9 +133,9 @@ def pipeline_version(model_dir: Path | None) -> str:
 
 def _checked_clean(text: str) -> str:
     if not isinstance(text, str):
-        raise ExtractionError(f"text must be str, not {type(text).__name__}")
+        raise ExtractionError(f"il testo deve essere str, non {type(text).__name__}")
     if len(text) > MAX_TEXT_CHARS:
-        raise ExtractionError(f"text of {len(text)} characters exceeds {MAX_TEXT_CHARS}")
+        raise ExtractionError(f"testo di {len(text)} caratteri: il massimo è {MAX_TEXT_CHARS}")
     return clean_text(text)
 
 

@@ -72,4 +72,4 @@ def tally(report: EntityReport, docs: Iterable[GoldDoc]) -> dict[str, int]:
 
 
 def format_tally(counts: dict[str, int]) -> str:
-    return "errors by class: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    return "errori per classe: " + ", ".join(f"{k} {v}" for k, v in counts.items())

@@ -104,7 +104,7 @@ def load_eval_set(path: str | Path) -> list[GoldDoc]:
             raise EvalDataError(f"{path}:{lineno}: {exc}") from None
         if doc.id in seen:
             raise EvalDataError(
-                f"{path}:{lineno}: duplicate id {doc.id!r} (first on line {seen[doc.id]})"
+                f"{path}:{lineno}: id {doc.id!r} ripetuto (già alla riga {seen[doc.id]})"
             )
         seen[doc.id] = lineno
         docs.append(doc)
@@ -115,21 +115,21 @@ def _decode_json(line: str) -> object:
     try:
         return json.loads(line)
     except json.JSONDecodeError as exc:
-        raise EvalDataError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+        raise EvalDataError(f"JSON non valido: {exc.msg} alla colonna {exc.colno}") from None
 
 
 def parse_record(record: object) -> GoldDoc:
     """Validate one decoded JSON record and parse its marked-up text."""
     if not isinstance(record, dict):
-        raise EvalDataError("record is not a JSON object")
+        raise EvalDataError("il record non è un oggetto JSON")
     unknown = set(record) - RECORD_KEYS
     if unknown:
-        raise EvalDataError(f"unknown keys {sorted(unknown)}")
+        raise EvalDataError(f"chiavi sconosciute {sorted(unknown)}")
     for key in ("id", "source_type", "text"):
         if not isinstance(record.get(key), str) or not record[key].strip():
-            raise EvalDataError(f"missing or empty string field {key!r}")
+            raise EvalDataError(f"campo di testo {key!r} mancante o vuoto")
     if record["source_type"] not in SOURCE_TYPES:
-        raise EvalDataError(f"unknown source_type {record['source_type']!r}")
+        raise EvalDataError(f"source_type sconosciuto {record['source_type']!r}")
     try:
         return parse_doc(record["id"], record["source_type"], record["text"])
     except EvalDataError as exc:
@@ -163,7 +163,7 @@ def _scan(marked: str) -> tuple[str, list[_RawSpan]]:
             out.append(fields[0])
             spans.append(_RawSpan(start, start + len(fields[0]), fields))
         elif char == "]":
-            raise EvalDataError(f"stray ']' at character {i} ({_context(marked, i)})")
+            raise EvalDataError(f"']' senza '[' al carattere {i} ({_context(marked, i)})")
         else:
             out.append(char)
             i += 1
@@ -173,7 +173,8 @@ def _scan(marked: str) -> tuple[str, list[_RawSpan]]:
 def _escaped(marked: str, i: int) -> str:
     if i + 1 >= len(marked) or marked[i + 1] not in ESCAPABLE:
         raise EvalDataError(
-            f"backslash at character {i} must escape one of [ ] | \\ ({_context(marked, i)})"
+            f"la barra rovesciata al carattere {i} deve precedere uno tra [ ] | \\ "
+            f"({_context(marked, i)})"
         )
     return marked[i + 1]
 
@@ -191,8 +192,9 @@ def _read_span(marked: str, open_at: int) -> tuple[list[str], int]:
             continue
         if char == "[":
             raise EvalDataError(
-                f"nested '[' at character {i} inside the span opened at {open_at} "
-                f"({_context(marked, open_at)}); places inside organisations go in places="
+                f"'[' annidata al carattere {i} dentro il segmento aperto al carattere "
+                f"{open_at} ({_context(marked, open_at)}); i luoghi dentro le organizzazioni "
+                "vanno in places="
             )
         if char == "]":
             fields.append("".join(current))
@@ -203,7 +205,7 @@ def _read_span(marked: str, open_at: int) -> tuple[list[str], int]:
         else:
             current.append(char)
         i += 1
-    raise EvalDataError(f"unclosed '[' at character {open_at} ({_context(marked, open_at)})")
+    raise EvalDataError(f"'[' non chiusa al carattere {open_at} ({_context(marked, open_at)})")
 
 
 def _context(marked: str, i: int) -> str:
@@ -212,20 +214,21 @@ def _context(marked: str, i: int) -> str:
 
 def _check_boundaries(clean: str, raw: _RawSpan) -> None:
     surface = raw.fields[0]
-    where = f"span {surface!r} at {raw.start}"
+    where = f"segmento {surface!r} al carattere {raw.start}"
     if len(raw.fields) < 3:
-        raise EvalDataError(f"{where}: expected [surface|LABEL|attribute...], got {raw.fields}")
+        raise EvalDataError(f"{where}: atteso [testo|ETICHETTA|attributo...], trovato {raw.fields}")
     if not surface.strip() or surface != surface.strip():
-        raise EvalDataError(f"{where}: surface is empty or has leading/trailing spaces")
+        raise EvalDataError(f"{where}: testo vuoto o con spazi iniziali/finali")
     before = clean[raw.start - 1] if raw.start > 0 else " "
     after = clean[raw.end] if raw.end < len(clean) else " "
     if before.isalnum() or after.isalnum():
-        raise EvalDataError(f"{where}: span cuts a word ({before!r} before, {after!r} after)")
+        raise EvalDataError(f"{where}: il segmento taglia una parola ({before!r} prima, "
+                            f"{after!r} dopo)")
 
 
 def _add_span(doc: GoldDoc, raw: _RawSpan) -> None:
     label = raw.fields[1]
-    where = f"span {raw.fields[0]!r} at {raw.start}"
+    where = f"segmento {raw.fields[0]!r} al carattere {raw.start}"
     try:
         if label == "ORG":
             org, inner = _org(raw)
@@ -236,7 +239,7 @@ def _add_span(doc: GoldDoc, raw: _RawSpan) -> None:
         elif label in ("MONEY", "PERCENT"):
             doc.amounts.append(_amount(raw, "money" if label == "MONEY" else "percent"))
         else:
-            raise EvalDataError(f"unknown label {label!r} (ORG, LOC, MONEY, PERCENT)")
+            raise EvalDataError(f"etichetta sconosciuta {label!r} (ORG, LOC, MONEY, PERCENT)")
     except EvalDataError as exc:
         raise EvalDataError(f"{where}: {exc}") from None
 
@@ -244,7 +247,7 @@ def _add_span(doc: GoldDoc, raw: _RawSpan) -> None:
 def _org(raw: _RawSpan) -> tuple[GoldOrg, list[GoldPlace]]:
     surface, _, org_type, *attrs = raw.fields
     if org_type not in ORG_TYPES:
-        raise EvalDataError(f"unknown organisation type {org_type!r}")
+        raise EvalDataError(f"tipo di organizzazione sconosciuto {org_type!r}")
     options = _key_values(attrs, allowed={"canon", "places"})
     canonical = options.get("canon", surface)
     org = GoldOrg(raw.start, raw.end, surface, org_type, canonical)
@@ -257,11 +260,11 @@ def _key_values(attrs: list[str], allowed: set[str]) -> dict[str, str]:
     for attr in attrs:
         key, sep, value = attr.partition("=")
         if not sep or key not in allowed:
-            raise EvalDataError(f"bad attribute {attr!r}: expected one of {sorted(allowed)} =")
+            raise EvalDataError(f"attributo errato {attr!r}: atteso uno tra {sorted(allowed)} =")
         if key in options:
-            raise EvalDataError(f"attribute {key!r} given twice")
+            raise EvalDataError(f"attributo {key!r} ripetuto")
         if not value.strip() or value != value.strip():
-            raise EvalDataError(f"attribute {key!r} is empty or has leading/trailing spaces")
+            raise EvalDataError(f"attributo {key!r} vuoto o con spazi iniziali/finali")
         options[key] = value
     return options
 
@@ -273,12 +276,13 @@ def _split_list(value: str) -> list[str]:
 def _inner_place(raw: _RawSpan, entry: str) -> GoldPlace:
     parts = entry.split(":")
     if len(parts) not in (2, 3) or not all(part.strip() for part in parts):
-        raise EvalDataError(f"places entry {entry!r}: expected name:level[:official name]")
+        raise EvalDataError(f"voce di places {entry!r}: attesa nome:livello[:nome ufficiale]")
     name, level = parts[0], parts[1]
     _check_level(level)
     offset = _word_find(raw.fields[0], name)
     if offset < 0:
-        raise EvalDataError(f"places entry {name!r} is not a whole word of the organisation name")
+        raise EvalDataError(f"voce di places {name!r}: non è una parola intera del nome "
+                            "dell'organizzazione")
     start = raw.start + offset
     official = parts[2] if len(parts) == 3 else name
     return GoldPlace(start, start + len(name), name, level, official, inside_org=True)
@@ -299,29 +303,31 @@ def _word_find(haystack: str, needle: str) -> int:
 
 def _check_level(level: str) -> None:
     if level not in PLACE_LEVELS:
-        raise EvalDataError(f"unknown place level {level!r} ({', '.join(sorted(PLACE_LEVELS))})")
+        raise EvalDataError(f"livello di luogo sconosciuto {level!r} "
+                            f"({', '.join(sorted(PLACE_LEVELS))})")
 
 
 def _place(raw: _RawSpan) -> GoldPlace:
     surface, _, level, *rest = raw.fields
     _check_level(level)
     if len(rest) > 1:
-        raise EvalDataError(f"LOC takes level and an optional official name, got {raw.fields}")
+        raise EvalDataError(f"LOC vuole il livello e, se serve, il nome ufficiale; "
+                            f"trovato {raw.fields}")
     official = rest[0] if rest else surface
     if not official.strip() or official != official.strip():
-        raise EvalDataError("official name is empty or has leading/trailing spaces")
+        raise EvalDataError("nome ufficiale vuoto o con spazi iniziali/finali")
     return GoldPlace(raw.start, raw.end, surface, level, official)
 
 
 def _amount(raw: _RawSpan, kind: str) -> GoldAmount:
     if len(raw.fields) != 3:
-        raise EvalDataError(f"{raw.fields[1]} takes exactly one value, got {raw.fields}")
+        raise EvalDataError(f"{raw.fields[1]} vuole esattamente un valore; trovato {raw.fields}")
     try:
         value = float(raw.fields[2])
     except ValueError:
         raise EvalDataError(
-            f"value {raw.fields[2]!r} is not a number (use digits and '.', e.g. 2.5)"
+            f"il valore {raw.fields[2]!r} non è un numero (cifre e '.', es. 2.5)"
         ) from None
     if value != value or value < 0:
-        raise EvalDataError(f"value {raw.fields[2]!r} must be a non-negative number")
+        raise EvalDataError(f"il valore {raw.fields[2]!r} deve essere un numero non negativo")
     return GoldAmount(raw.start, raw.end, raw.fields[0], kind, value)

@@ -51,6 +51,9 @@ class EntityReport:
 
 
 KINDS = ("organisations", "places", "money", "percent")
+# How the reports name them (the words of the Datasette interface).
+KIND_NAMES = {"organisations": "organizzazioni", "places": "luoghi", "money": "importi",
+              "percent": "percentuali"}
 
 
 def _match(gold: Sequence, pred: Sequence) -> tuple[list[tuple], list, list]:
@@ -154,19 +157,19 @@ def _row(name: str, s: Scores) -> str:
 
 def format_report(report: EntityReport, max_errors: int = 0) -> str:
     """Plain-text table of the report; with `max_errors` > 0 also lists that many errors."""
-    lines = [f"documents: {report.n_docs}", f"{'type':<22} {'P':>6} {'R':>6} {'F1':>6}"]
+    lines = [f"documenti: {report.n_docs}", f"{'tipo':<22} {'P':>6} {'R':>6} {'F1':>6}"]
     for kind in KINDS:
-        lines.append(_row(kind, report.spans.get(kind, Scores())))
+        lines.append(_row(KIND_NAMES[kind], report.spans.get(kind, Scores())))
     for kind in ("money", "percent"):
-        lines.append(_row(f"{kind} (right value)", report.valued.get(kind, Scores())))
-    lines.append(_row("places inside orgs", report.place_inside_org))
+        lines.append(_row(f"{KIND_NAMES[kind]} (valore)", report.valued.get(kind, Scores())))
+    lines.append(_row("luoghi nelle organizz.", report.place_inside_org))
     for label, ratio in (
-        ("organisation type accuracy", report.org_type),
-        ("organisation linking accuracy", report.org_linking),
-        ("place normalization accuracy", report.place_norm),
-        ("amount value accuracy", report.amount_value),
+        ("accuratezza del tipo di organizzazione", report.org_type),
+        ("accuratezza del nome canonico", report.org_linking),
+        ("accuratezza della normalizzazione dei luoghi", report.place_norm),
+        ("accuratezza del valore degli importi", report.amount_value),
     ):
-        lines.append(f"{label:<30} {ratio.value:.3f} ({ratio.right}/{ratio.total})")
+        lines.append(f"{label:<44} {ratio.value:.3f} ({ratio.right}/{ratio.total})")
     for err in report.errors[:max_errors]:
         lines.append(f"  [{err.doc_id}] {err.kind} {err.error}: {err.text!r} {err.detail}")
     return "\n".join(lines)
@@ -207,12 +210,12 @@ def evaluate_all(extractor, max_errors: int = 0) -> str:
     for split in ("dev", "test"):
         docs = gold_docs(split)
         report = evaluate(extractor, docs)
-        parts.append(f"== real-text {split} half (nlp/data/realtext, by site)\n"
+        parts.append(f"== testo reale, metà {split} (nlp/data/realtext, divisa per sito)\n"
                      + format_report(report, max_errors if split == "dev" else 0))
         if split == "dev":
             parts.append(format_tally(tally(report, docs)))
     for split, path in SPLITS.items():
         if path.is_file():
-            parts.append(f"== own {split} set ({path.name})\n"
+            parts.append(f"== insieme {split} del progetto ({path.name})\n"
                          + format_report(evaluate(extractor, load_eval_set(path))))
     return "\n\n".join(parts)

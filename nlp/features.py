@@ -53,22 +53,23 @@ class FeatureConfig:
 def parse_rules(data: dict, source: str = "rules") -> list[Rule]:
     """Validate the TOML structure into rules; unknown keys, duplicates and bad regexes fail."""
     if set(data) - {"rule"}:
-        raise RulesError(f"{source}: unknown top-level keys {sorted(set(data) - {'rule'})}")
+        raise RulesError(f"{source}: chiavi di primo livello sconosciute "
+                         f"{sorted(set(data) - {'rule'})}")
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, raw in enumerate(data.get("rule", []), 1):
-        where = f"{source}: rule {i} ({raw.get('name', '?')})"
+        where = f"{source}: regola {i} ({raw.get('name', '?')})"
         if unknown := set(raw) - _RULE_KEYS:
-            raise RulesError(f"{where}: unknown keys {sorted(unknown)}")
+            raise RulesError(f"{where}: chiavi sconosciute {sorted(unknown)}")
         name, pattern = raw.get("name", ""), raw.get("pattern", "")
         if not _NAME.match(name) or not pattern:
-            raise RulesError(f"{where}: needs a snake_case name and a pattern")
+            raise RulesError(f"{where}: servono un nome in snake_case e un pattern")
         if name in seen:
-            raise RulesError(f"{where}: duplicate name")
+            raise RulesError(f"{where}: nome ripetuto")
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise RulesError(f"{where}: bad pattern ({exc})") from exc
+            raise RulesError(f"{where}: pattern errato ({exc})") from exc
         seen.add(name)
         rules.append(Rule(name, pattern, raw.get("note", "")))
     return rules
@@ -78,7 +79,7 @@ def load_rules(path: Path = RULES_PATH) -> list[Rule]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise RulesError(f"{path}: cannot read rules ({exc})") from exc
+        raise RulesError(f"{path}: impossibile leggere le regole ({exc})") from exc
     return parse_rules(data, str(path))
 
 

@@ -18,4 +18,4 @@ def jsonl_records(path: str | Path, error: type[Exception]) -> Iterator[tuple[st
         try:
             yield where, json.loads(line)
         except json.JSONDecodeError as exc:
-            raise error(f"{where}: not JSON ({exc})") from exc
+            raise error(f"{where}: JSON non valido ({exc})") from exc

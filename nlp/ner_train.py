@@ -196,7 +196,7 @@ def train(
     corpus_dir = Path(corpus_dir)
     for name in (*TRAIN_FILES, DEV_FILE, TEST_FILE):
         if not (corpus_dir / name).is_file():
-            raise FileNotFoundError(f"KIND file missing: {corpus_dir / name}")
+            raise FileNotFoundError(f"{corpus_dir / name}: file di KIND mancante")
     with tempfile.TemporaryDirectory(prefix="ner-train-") as tmp_name:
         tmp = Path(tmp_name)
         inputs, n_domain = _write_docbins(corpus_dir, tmp, max_sentences, domain_dir)

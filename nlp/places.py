@@ -128,7 +128,7 @@ def load_gazetteer(
     """Load the built gazetteer plus aliases, area nouns and adjectives (cached per folder)."""
     path = Path(gazetteer_dir) / "places.tsv"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} missing: run scripts/build_gazetteer.py")
+        raise FileNotFoundError(f"{path}: file mancante (esegui scripts/build_gazetteer.py)")
     gaz = Gazetteer()
     comuni: dict[tuple[str, str], Place] = {}
     for row in read_tsv(path, PLACE_FIELDS):
@@ -158,7 +158,7 @@ def _load_aliases(gaz: Gazetteer, comuni: dict[tuple[str, str], Place], patterns
             continue
         if place is None:
             where = f"{row['official']} ({row['sigla']})"
-            raise ValueError(f"place_aliases.tsv: unknown comune {where}")
+            raise ValueError(f"place_aliases.tsv: comune sconosciuto {where}")
         _add(gaz, row["surface"], place)
         if province is not None and province.name == row["official"]:
             _add(gaz, row["surface"], province)

@@ -43,15 +43,15 @@ def load_records(path: Path = REALTEXT_PATH) -> list[dict]:
     records, seen = [], set()
     for where, raw in jsonl_records(path, EvalDataError):
         if not isinstance(raw, dict):
-            raise EvalDataError(f"{where}: not a JSON object")
+            raise EvalDataError(f"{where}: non è un oggetto JSON")
         if missing := _KEYS - set(raw):
-            raise EvalDataError(f"{where}: missing keys {sorted(missing)}")
+            raise EvalDataError(f"{where}: chiavi mancanti {sorted(missing)}")
         if unknown := set(raw) - _KEYS - {"note"}:
-            raise EvalDataError(f"{where}: unknown keys {sorted(unknown)}")
+            raise EvalDataError(f"{where}: chiavi sconosciute {sorted(unknown)}")
         if raw["id"] in seen:
-            raise EvalDataError(f"{where}: duplicate id {raw['id']}")
+            raise EvalDataError(f"{where}: id {raw['id']} ripetuto")
         if raw["source_type"] not in SOURCE_TYPES:
-            raise EvalDataError(f"{where}: unknown source_type {raw['source_type']!r}")
+            raise EvalDataError(f"{where}: source_type sconosciuto {raw['source_type']!r}")
         seen.add(raw["id"])
         site = site_of(raw["url"])
         records.append({**raw, "site": site, "split": split_of(site)})

@@ -28,8 +28,11 @@ from store.reviews import (
 )
 
 DEFAULT_THRESHOLD = 0.5
-HELP = ("[y] labels are right  [n] not relevant  [r] relevant  [p] set practice types  "
-        "[a] set policy areas  [s] skip  [q] quit")
+HELP = ("[y] etichette giuste  [n] non pertinente  [r] pertinente  "
+        "[p] scegli i tipi di pratica  [a] scegli le aree di policy  [s] salta  [q] esci")
+# The words the Datasette interface uses for the review tasks.
+TASK_NAMES = {"relevance": "pertinenza", "practice_type": "tipo di pratica",
+              "policy_area": "area di policy"}
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,9 @@ def review_queue(db: sqlite_utils.Database, limit: int = 20, *,
 
 def _check_label(task: str, label: str) -> None:
     if task not in REVIEW_TASKS:
-        raise ReviewError(f"unknown task {task!r} (expected one of {REVIEW_TASKS})")
+        raise ReviewError(f"compito sconosciuto {task!r} (ammessi: {', '.join(REVIEW_TASKS)})")
     if label not in TASK_LABELS[task]:
-        raise ReviewError(f"unknown {task} label {label!r}")
+        raise ReviewError(f"etichetta {task} sconosciuta {label!r}")
 
 
 def record_review(db: sqlite_utils.Database, article_id: str, task: str, label: str,
@@ -133,19 +136,19 @@ def parse_labels(answer: str, allowed: tuple[str, ...]) -> set[str]:
         elif token in allowed:
             chosen.add(token)
         else:
-            raise ReviewError(f"unknown label {token!r}")
+            raise ReviewError(f"etichetta sconosciuta {token!r}")
     return chosen
 
 
 def _show(item: ReviewItem, db: sqlite_utils.Database, position: str,
           print_fn: Callable[[str], None]) -> None:
-    verdict = "relevant" if item.relevant else "not relevant"
+    verdict = "pertinente" if item.relevant else "non pertinente"
     print_fn(f"\n[{position}] {item.title}  ({item.article_id})")
-    print_fn(f"  relevance {item.relevance_score:.2f} -> {verdict}")
+    print_fn(f"  pertinenza {item.relevance_score:.2f} -> {verdict}")
     for row in labels_of(db, item.article_id):
         if row["task"] == "relevance":
             continue
-        print_fn(f"  {row['task']}: {row['label']} {row['score']:.2f}")
+        print_fn(f"  {TASK_NAMES.get(row['task'], row['task'])}: {row['label']} {row['score']:.2f}")
         if row["evidence"]:
             print_fn(f"      «{row['evidence']}»")
     print_fn(f"  {HELP}")
@@ -155,9 +158,9 @@ def _ask_labels(allowed: tuple[str, ...], input_fn: Callable[[str], str],
                 print_fn: Callable[[str], None]) -> set[str] | None:
     print_fn("  " + "  ".join(f"{i} {label}" for i, label in enumerate(allowed, 1)))
     try:
-        return parse_labels(input_fn("  labels (numbers or ids, blank = none): "), allowed)
+        return parse_labels(input_fn("  etichette (numeri o codici, vuoto = nessuna): "), allowed)
     except ReviewError as exc:
-        print_fn(f"  {exc}; nothing changed")
+        print_fn(f"  {exc}; nessuna modifica")
         return None
 
 
@@ -188,8 +191,8 @@ def _walk_item(item: ReviewItem, input_fn: Callable[[str], str],
             if chosen is not None:
                 setattr(state, "practice" if key == "p" else "policy", chosen)
         if key in ("r", "p", "a"):
-            print_fn(f"  now: relevant, practice types {sorted(state.practice)}, "
-                     f"policy areas {sorted(state.policy)}  ([y] to save)")
+            print_fn(f"  ora: pertinente, tipi di pratica {sorted(state.practice)}, "
+                     f"aree di policy {sorted(state.policy)}  ([y] per salvare)")
         else:
             print_fn(f"  {HELP}")
 
@@ -202,7 +205,7 @@ def run_review(db_path: Path, *, limit: int = 20, reviewer: str,
     queue = review_queue(db, limit, model_dir=model_dir)
     summary = ReviewSummary()
     if not queue:
-        print_fn("Nothing to review: every analyzed article has been reviewed.")
+        print_fn("Niente da rivedere: tutti gli articoli analizzati sono già stati rivisti.")
     for n, item in enumerate(queue, 1):
         summary.shown += 1
         _show(item, db, f"{n}/{len(queue)}", print_fn)

@@ -90,8 +90,8 @@ def _save(db, db_path: Path, outcome: Outcome, text: str, report: AnalyzeReport)
     try:
         save_analysis(db, outcome.article_id, text, outcome.result)
     except sqlite3.DatabaseError as exc:  # a full disk or a broken file: stop, name it
-        raise StoreError(f"{db_path}: cannot store analyses ({exc}); the "
-                         f"{report.analyzed} articles analyzed before are kept") from exc
+        raise StoreError(f"{db_path}: impossibile salvare le analisi ({exc}); gli "
+                         f"{report.analyzed} articoli analizzati prima restano salvati") from exc
     except Exception as exc:  # noqa: BLE001 - recorded per article, the run goes on
         report.failed[outcome.article_id] = f"{type(exc).__name__}: {exc}"
     else:
@@ -120,11 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     import json
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m nlp.stage", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m nlp.stage",
+        description="Analisi degli articoli in un processo a sé (i modelli si caricano qui e la "
+        "memoria torna libera alla fine); stampa una riga JSON di riepilogo.")
     parser.add_argument("--db", required=True, type=Path)
-    parser.add_argument("--all", action="store_true", help="re-analyze every article")
+    parser.add_argument("--all", action="store_true", help="rianalizza tutti gli articoli")
     parser.add_argument("--workers", type=positive_int, default=default_workers(),
-                        help="analysis processes (default: one per core)")
+                        help="processi di analisi (predefinito: uno per core)")
     args = parser.parse_args(argv)
     try:
         report = analyze_db(args.db, everything=args.all, workers=args.workers)

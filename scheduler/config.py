@@ -41,6 +41,9 @@ TOP_KEYS = {"timezone", "sources", "misfire_grace_seconds", "crawl_timeout_secon
 JOB_KEYS = {"id", "kind", "trigger", "cron", "weeks", "days", "hours", "minutes",
             "source_kinds", "sources", "description"}
 INTERVAL_KEYS = ("weeks", "days", "hours", "minutes")
+# Italian names (singular, plural) of the interval units, for `jobs` and `job_runs`.
+INTERVAL_NAMES = {"weeks": ("settimana", "settimane"), "days": ("giorno", "giorni"),
+                  "hours": ("ora", "ore"), "minutes": ("minuto", "minuti")}
 
 
 class ScheduleError(ValueError):
@@ -75,32 +78,34 @@ def _trigger(raw: dict, tz: ZoneInfo, where: str) -> tuple[BaseTrigger, str]:
     if kind == "cron":
         expr = raw.get("cron")
         if not isinstance(expr, str):
-            raise ScheduleError(f"{where}: cron trigger needs a `cron` expression")
+            raise ScheduleError(f"{where}: il trigger cron richiede un'espressione `cron`")
         try:
             return CronTrigger.from_crontab(expr, timezone=tz), f"cron {expr}"
         except ValueError as exc:
-            raise ScheduleError(f"{where}: bad cron expression {expr!r}: {exc}") from exc
+            raise ScheduleError(f"{where}: espressione cron errata {expr!r}: {exc}") from exc
     if kind == "interval":
         spans = {k: raw[k] for k in INTERVAL_KEYS if k in raw}
         if not spans or not all(isinstance(v, int) and v > 0 for v in spans.values()):
             raise ScheduleError(
-                f"{where}: interval trigger needs positive whole weeks/days/hours/minutes")
-        text = "every " + " ".join(f"{v} {k}" for k, v in spans.items())
+                f"{where}: il trigger interval richiede numeri interi positivi in "
+                "weeks/days/hours/minutes")
+        text = "ogni " + " ".join(f"{v} {INTERVAL_NAMES[k][v != 1]}" for k, v in spans.items())
         return IntervalTrigger(timezone=tz, **spans), text
-    raise ScheduleError(f"{where}: trigger must be 'cron' or 'interval', not {kind!r}")
+    raise ScheduleError(f"{where}: il trigger deve essere 'cron' o 'interval', non {kind!r}")
 
 
 def _job(raw: dict, tz: ZoneInfo, path: Path, index: int) -> JobSpec:
     job_id = raw.get("id")
-    where = f"{path}: job {job_id!r}" if job_id else f"{path}: job #{index + 1}"
+    where = f"{path}: job {job_id!r}" if job_id else f"{path}: job n. {index + 1}"
     if not isinstance(job_id, str) or not job_id:
-        raise ScheduleError(f"{where}: missing `id`")
+        raise ScheduleError(f"{where}: manca `id`")
     unknown = sorted(set(raw) - JOB_KEYS)
     if unknown:
-        raise ScheduleError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        raise ScheduleError(f"{where}: chiavi sconosciute: {', '.join(unknown)}")
     if raw.get("kind") not in JOB_KINDS:
         raise ScheduleError(
-            f"{where}: unknown job kind {raw.get('kind')!r} (one of {', '.join(JOB_KINDS)})")
+            f"{where}: tipo di job sconosciuto {raw.get('kind')!r} "
+            f"(ammessi: {', '.join(JOB_KINDS)})")
     trigger, text = _trigger(raw, tz, where)
     return JobSpec(id=job_id, kind=raw["kind"], trigger=trigger, trigger_text=text,
                    source_kinds=tuple(raw.get("source_kinds", ())),
@@ -113,26 +118,27 @@ def load_schedule(path: str | Path) -> Schedule:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ScheduleError(f"{path}: schedule file not found") from exc
+        raise ScheduleError(f"{path}: file della pianificazione non trovato") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ScheduleError(f"{path}: not valid TOML ({exc})") from exc
+        raise ScheduleError(f"{path}: TOML non valido ({exc})") from exc
     unknown = sorted(set(raw) - TOP_KEYS)
     if unknown:
-        raise ScheduleError(f"{path}: unknown key(s) {', '.join(unknown)}")
+        raise ScheduleError(f"{path}: chiavi sconosciute: {', '.join(unknown)}")
     try:
         tz = ZoneInfo(raw.get("timezone", "Europe/Rome"))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleError(f"{path}: unknown timezone {raw.get('timezone')!r}") from exc
+        raise ScheduleError(f"{path}: fuso orario sconosciuto {raw.get('timezone')!r}") from exc
     jobs = [_job(j, tz, path, i) for i, j in enumerate(raw.get("job", []))]
     ids = [j.id for j in jobs]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
-        raise ScheduleError(f"{path}: duplicate job id(s) {', '.join(dupes)}")
+        raise ScheduleError(f"{path}: id di job ripetuti: {', '.join(dupes)}")
     if not jobs:
-        raise ScheduleError(f"{path}: no [[job]] defined")
+        raise ScheduleError(f"{path}: nessun [[job]] definito")
     crawl_settings = raw.get("crawl_settings", {})
     if not isinstance(crawl_settings, dict):
-        raise ScheduleError(f"{path}: crawl_settings must be a table of Scrapy settings")
+        raise ScheduleError(f"{path}: crawl_settings deve essere una tabella di "
+                            "impostazioni Scrapy")
     base = path.parent
     return Schedule(
         path=path, timezone=str(tz),

@@ -78,7 +78,7 @@ def run_job(job_id: str, schedule_path: str, db_path: str) -> str:
     db = open_db(db_path)
     run_id = start_job_run(db, job_id, spec.trigger_text if spec else "")
     if spec is None:
-        finish_job_run(db, run_id, "failed", error=f"job {job_id!r} is not in {schedule_path}")
+        finish_job_run(db, run_id, "failed", error=f"il job {job_id!r} non è in {schedule_path}")
         return "failed"
     try:
         status, counts = RUNNERS[spec.kind](spec, schedule, Path(db_path))

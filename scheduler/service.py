@@ -29,6 +29,11 @@ from store.job_runs import abandon_interrupted_runs, abandon_own_runs, last_runs
 JOB_FUNC = "scheduler.jobs:run_job"
 
 
+# The outcomes of job_runs.status as `jobs` shows them.
+JOB_STATUS = {"ok": "ok", "partial": "parziale", "failed": "non riuscita", "timeout": "scaduta",
+              "abandoned": "interrotta", "running": "in corso"}
+
+
 class SchedulerLocked(RuntimeError):
     """Another scheduler already runs on this database."""
 
@@ -45,10 +50,10 @@ def scheduler_lock(db_path: Path):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
         handle.seek(0)
-        holder = handle.read().strip() or "unknown"
+        holder = handle.read().strip() or "sconosciuto"
         handle.close()
         raise SchedulerLocked(
-            f"{db_path}: another scheduler is already running on this database "
+            f"{db_path}: su questo database è già attivo un altro pianificatore "
             f"(pid {holder}, lock {lock_path})") from exc
     handle.seek(0)
     handle.truncate()
@@ -103,7 +108,7 @@ def _children(pid: int) -> list[int]:
 
 
 def _abandon_running(db_path: Path) -> None:
-    abandon_own_runs(open_db(db_path), "scheduler stopped while the job ran")
+    abandon_own_runs(open_db(db_path), "pianificatore fermato durante il job")
 
 
 def run_scheduler(schedule_path: Path, db_path: Path, *,
@@ -154,7 +159,8 @@ def print_jobs(schedule_path: Path, db_path: Path, console: Console) -> None:
         nxt = next_runs.get(spec.id)
         run = last.get(spec.id, {})
         table.add_row(spec.id, spec.trigger_text,
-                      nxt.isoformat(timespec="minutes") if nxt else "(scheduler mai avviato)",
-                      run.get("started") or "—", run.get("status") or "—",
+                      nxt.isoformat(timespec="minutes") if nxt else "(pianificatore mai avviato)",
+                      run.get("started") or "—",
+                      JOB_STATUS.get(run.get("status"), run.get("status")) or "—",
                       (run.get("error") or "")[:60])
     console.print(table)

@@ -27,7 +27,7 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the observatory database, migrated to the current schema."""
     path = Path(path)
     if path.parent and not path.parent.exists():
-        raise StoreError(f"{path}: folder {path.parent} does not exist")
+        raise StoreError(f"{path}: la cartella {path.parent} non esiste")
     try:
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -36,13 +36,14 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.create_function("simhash_distance", 2, _simhash_distance, deterministic=True)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not a usable SQLite database ({exc})") from exc
+        raise StoreError(f"{path}: non è un database SQLite utilizzabile ({exc})") from exc
     db = sqlite_utils.Database(conn)
     if migrate:
         try:
             apply_migrations(db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: cannot migrate database ({exc})") from exc
+            raise StoreError(f"{path}: impossibile aggiornare lo schema del database "
+                             f"({exc})") from exc
     return db
 
 
@@ -100,8 +101,8 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     unknown = [name for name in done if name not in known]
     if unknown:
         raise StoreError(
-            f"database has migrations this version does not know ({', '.join(unknown)}): "
-            "it was written by a newer version of the observatory"
+            f"il database ha migrazioni che questa versione non conosce ({', '.join(unknown)}): "
+            "è stato scritto da una versione più recente dell'osservatorio"
         )
     applied = []
     for name, migration in MIGRATIONS:

@@ -47,7 +47,7 @@ def abandon_interrupted_runs(db: sqlite_utils.Database) -> int:
     with transaction(db):
         for run_id in stale:
             db["job_runs"].update(run_id, {"finished": utcnow(), "status": "abandoned",
-                                           "error": "process ended before the job finished"})
+                                           "error": "processo terminato prima della fine del job"})
     return len(stale)
 
 

@@ -25,14 +25,15 @@ def insert_reviews(db: sqlite_utils.Database, rows: list[dict]) -> list[int]:
     """Store decisions (article_id, task, label, value, reviewer, note) in one transaction."""
     for row in rows:
         if row["task"] not in REVIEW_TASKS:
-            raise ReviewError(f"unknown task {row['task']!r} (expected one of {REVIEW_TASKS})")
+            raise ReviewError(f"compito sconosciuto {row['task']!r} (ammessi: "
+                              f"{', '.join(REVIEW_TASKS)})")
         if row["value"] not in (0, 1, True, False):
-            raise ReviewError(f"value must be 0 or 1, got {row['value']!r}")
+            raise ReviewError(f"il valore deve essere 0 o 1, non {row['value']!r}")
         if not row.get("reviewer"):
-            raise ReviewError("a review needs a reviewer name")
+            raise ReviewError("una revisione richiede il nome di chi la fa")
         found = db.execute("SELECT 1 FROM articles WHERE id = ?", [row["article_id"]]).fetchone()
         if found is None:
-            raise ReviewError(f"no article with id {row['article_id']!r}")
+            raise ReviewError(f"nessun articolo con id {row['article_id']!r}")
     ids = []
     now = utcnow()
     with transaction(db):

@@ -46,8 +46,8 @@ class Taxonomy:
 
     def section(self, section: str) -> tuple[Label, ...]:
         if section not in self.sections:
-            raise TaxonomyError(f"no section {section!r} in the taxonomy "
-                                f"(sections: {', '.join(self.sections)})")
+            raise TaxonomyError(f"la tassonomia non ha la sezione {section!r} "
+                                f"(sezioni: {', '.join(self.sections)})")
         return self.sections[section]
 
 
@@ -57,19 +57,19 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(f"{path}: cannot read the taxonomy ({exc})") from exc
+        raise TaxonomyError(f"{path}: impossibile leggere la tassonomia ({exc})") from exc
     sections: dict[str, tuple[Label, ...]] = {}
     for section, entries in raw.items():
         if not isinstance(entries, list) or not entries:
-            raise TaxonomyError(f"{path}: section {section!r} must be a non-empty list")
+            raise TaxonomyError(f"{path}: la sezione {section!r} deve essere un elenco non vuoto")
         seen: set[str] = set()
         labels = []
         for i, entry in enumerate(entries, 1):
             if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS:
-                raise TaxonomyError(f"{path}: {section} entry {i} needs exactly the keys "
-                                    f"{sorted(ENTRY_KEYS)}")
+                raise TaxonomyError(f"{path}: {section}, voce {i}: servono esattamente le "
+                                    f"chiavi {sorted(ENTRY_KEYS)}")
             if entry["id"] in seen:
-                raise TaxonomyError(f"{path}: {section} id {entry['id']!r} appears twice")
+                raise TaxonomyError(f"{path}: {section}, id {entry['id']!r} ripetuto")
             seen.add(entry["id"])
             labels.append(Label(entry["id"], entry["name"], entry["description"]))
         sections[section] = tuple(labels)

@@ -224,3 +224,165 @@ def test_one_spelling_of_ize_verbs_in_code():
             if british.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{n}")
     assert offenders == []
+
+
+# ---------------------------------------------------------------- one language for people
+
+# Where every message of an error meant for people (cli_support.KNOWN_ERRORS, their subclasses,
+# OSError's family) must be Italian. crawler and publish join once their messages are translated.
+ITALIAN_MESSAGES = ("store", "nlp", "digest", "scheduler", "cli_support.py", "pipeline.py")
+# Calls whose text arguments are messages for people wherever they appear: the CLI's exit, a
+# warning, and the crawler's `Problem(source, key, message)` that SourceError lists.
+MESSAGE_CALLS = {"fail", "warn", "Problem"}
+# Words that are English and never Italian ("file", "no", "in", "per" are Italian too). Paths,
+# identifiers, `code` and {placeholders} are skipped before looking.
+ENGLISH_WORDS = frozenset("""
+    the is are was were be been not cannot can can't must should expected expects missing
+    unknown needs need found invalid with from for does doesn't already of to an and or but
+    has have this that than which only empty failed could would there it its into after before
+    without got use using please try while when at on by if as one same no first
+""".split())
+_OS_ERRORS = {"OSError", "FileNotFoundError", "PermissionError", "IsADirectoryError",
+              "NotADirectoryError", "FileExistsError"}
+_SKIP_TOKEN = re.compile(r"[_./=\\<>\[\]{}|@#*]")
+
+
+def with_subclasses(names: set[str], sources: list[str]) -> set[str]:
+    """`names` and every class of `sources` that derives from one of them, at any depth."""
+    names = set(names)
+    classes = [node for source in sources for node in ast.walk(ast.parse(source))
+               if isinstance(node, ast.ClassDef)]
+    grew = True
+    while grew:
+        before = len(names)
+        names |= {c.name for c in classes
+                  if {getattr(b, "id", getattr(b, "attr", "")) for b in c.bases} & names}
+        grew = len(names) > before
+    return names
+
+
+def user_error_names() -> set[str]:
+    """Class names of the errors the CLI prints as they are: KNOWN_ERRORS, OSError's family and
+    the project's subclasses of them."""
+    from cli_support import KNOWN_ERRORS
+
+    sources = [path.read_text(encoding="utf-8")
+               for path in python_files(*sorted(PROJECT - {"pipeline", "cli_support"}))]
+    return with_subclasses({name for _, name in KNOWN_ERRORS} | _OS_ERRORS, sources)
+
+
+def _message_text(node: ast.AST | None, assigned: dict[str, list[ast.expr]],
+                  seen: frozenset[str] = frozenset()) -> str:
+    """The literal text of a message expression: string constants, the constant parts of
+    f-strings, `+`/`%`/`.format` operands, and local variables assigned in the same function."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else ""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_message_text(v, assigned, seen) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        inner = _message_text(node.value, assigned, seen) if isinstance(node.value, ast.Name) \
+            else ""
+        return inner or " {} "
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _message_text(node.left, assigned, seen) + _message_text(node.right, assigned,
+                                                                        seen)
+    if isinstance(node, ast.IfExp):
+        return " ".join(_message_text(n, assigned, seen) for n in (node.body, node.orelse))
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"):
+        return _message_text(node.func.value, assigned, seen)
+    if isinstance(node, ast.Name) and node.id in assigned and node.id not in seen:
+        return " ".join(_message_text(v, assigned, seen | {node.id}) for v in assigned[node.id])
+    return ""
+
+
+def english_words(text: str) -> list[str]:
+    """English words of a message, leaving out `code`, paths, identifiers and placeholders."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    words = []
+    for token in text.split():
+        if _SKIP_TOKEN.search(token):
+            continue
+        words += [w for w in re.findall(r"[^\W\d_]+(?:'t)?", token.lower())
+                  if w in ENGLISH_WORDS]
+    return words
+
+
+def _message_calls(tree: ast.AST, errors: set[str]) -> list[ast.Call]:
+    """`raise Error(...)` for the given error names, `super().__init__(...)` inside those error
+    classes, and the MESSAGE_CALLS."""
+    calls = []
+    for node in ast.walk(tree):
+        call = node.exc if isinstance(node, ast.Raise) else node
+        if isinstance(call, ast.Call):
+            func = call.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if (isinstance(node, ast.Raise) and name in errors) or name in MESSAGE_CALLS:
+                calls.append(call)
+        elif isinstance(node, ast.ClassDef) and node.name in errors:
+            calls += [n for n in ast.walk(node) if isinstance(n, ast.Call)
+                      and getattr(n.func, "attr", "") == "__init__"]
+    return calls
+
+
+def english_in_messages(source: str, errors: set[str]) -> list[str]:
+    """`line N: words` for each user-facing message of `source` holding English words."""
+    tree = ast.parse(source)
+    scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    found: dict[int, str] = {}
+    for scope in [*scopes, tree]:
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+        for call in _message_calls(scope, errors):
+            if call.lineno in found:
+                continue
+            text = " ".join(_message_text(arg, assigned) for arg in call.args)
+            if words := english_words(text):
+                found[call.lineno] = f"line {call.lineno}: {sorted(set(words))} in {text!r}"
+    return [found[n] for n in sorted(found)]
+
+
+def test_the_language_check_sees_english_messages():
+    sample = '''
+class LocalError(StoreError):
+    pass
+
+def load(path, key):
+    where = f"{path}: key {key!r} of the rules"
+    if key:
+        raise StoreError(f"{path}: cannot open the database")
+    if not path:
+        raise LocalError("nothing " + "found")
+    if path.parent:
+        raise ScheduleError(f"{where}: manca `id`")
+    if path.stem:
+        raise OSError("{}: missing".format(path))
+    raise StoreError(f"{path}: file non trovato (esegui `pipeline.py train` con --all)")
+
+def command(fail):
+    fail("no database: run crawl first")
+
+class BadSources(ValueError):
+    def __init__(self, path, problems):
+        super().__init__(f"{path}: {len(problems)} problems found")
+
+def check(sid, url):
+    return [Problem(sid, "listing.max_pages", "must be a positive whole number"),
+            Problem(sid, "feeds", f"{url!r}: indirizzo non http(s)")]
+'''
+    errors = with_subclasses({"StoreError", "ScheduleError", "OSError", "BadSources"}, [sample])
+    assert "LocalError" in errors
+    lines = [hit.split(":")[0] for hit in english_in_messages(sample, errors)]
+    assert lines == ["line 8", "line 10", "line 12", "line 14", "line 18", "line 22", "line 25"]
+    assert english_words("{path}: chiave sconosciuta `the key` in weeks/days") == []
+
+
+def test_user_facing_messages_are_italian():
+    errors = user_error_names()
+    assert {"StoreError", "ModelLoadError", "ScheduleError", "FileNotFoundError"} <= errors
+    offenders = {str(p.relative_to(ROOT)): hits for p in python_files(*ITALIAN_MESSAGES)
+                 if (hits := english_in_messages(p.read_text(encoding="utf-8"), errors))}
+    assert offenders == {}, "write these messages in Italian, with the words of the interface"

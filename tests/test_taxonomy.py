@@ -61,10 +61,10 @@ def test_digest_names_organisation_types_by_the_taxonomy():
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('[[practice_types]]\nid = "a"\nname = "A"\n', "needs exactly the keys"),
+    ('[[practice_types]]\nid = "a"\nname = "A"\n', "servono esattamente le chiavi"),
     ('[[x]]\nid = "a"\nname = "A"\ndescription = "d"\n'
-     '[[x]]\nid = "a"\nname = "B"\ndescription = "d"\n', "appears twice"),
-    ("x = [", "cannot read"),
+     '[[x]]\nid = "a"\nname = "B"\ndescription = "d"\n', "ripetuto"),
+    ("x = [", "impossibile leggere la tassonomia"),
 ])
 def test_a_broken_taxonomy_file_is_a_clear_error(tmp_path, text, message):
     path = tmp_path / "taxonomy.toml"

@@ -50,20 +50,21 @@ class Example:
 def parse_example(raw: dict, where: str) -> Example:
     """Validate one corpus record (see nlp/data/classifier/README.md)."""
     if missing := _CORPUS_KEYS - set(raw):
-        raise CorpusError(f"{where}: missing keys {sorted(missing)}")
+        raise CorpusError(f"{where}: chiavi mancanti {sorted(missing)}")
     if unknown := set(raw) - _CORPUS_KEYS - {"note"}:
-        raise CorpusError(f"{where}: unknown keys {sorted(unknown)}")
+        raise CorpusError(f"{where}: chiavi sconosciute {sorted(unknown)}")
     if not isinstance(raw["relevant"], bool):
-        raise CorpusError(f"{where}: relevant must be true or false")
+        raise CorpusError(f"{where}: relevant deve essere true o false")
     for key, allowed in (("practice_types", PRACTICE_TYPES), ("policy_areas", POLICY_AREAS)):
         if bad := set(raw[key]) - set(allowed):
-            raise CorpusError(f"{where}: unknown {key} {sorted(bad)}")
+            raise CorpusError(f"{where}: {key} sconosciuti {sorted(bad)}")
     if not raw["relevant"] and (raw["practice_types"] or raw["policy_areas"]):
-        raise CorpusError(f"{where}: an irrelevant text cannot have practice types/policy areas")
+        raise CorpusError(f"{where}: un testo non pertinente non può avere tipi di pratica o "
+                          "aree di policy")
     if raw["relevant"] and not raw["practice_types"]:
-        raise CorpusError(f"{where}: a relevant text needs at least one practice type")
+        raise CorpusError(f"{where}: un testo pertinente richiede almeno un tipo di pratica")
     if not str(raw["text"]).strip():
-        raise CorpusError(f"{where}: empty text")
+        raise CorpusError(f"{where}: testo vuoto")
     return Example(
         id=str(raw["id"]), title=str(raw["title"]), text=str(raw["text"]),
         relevant=raw["relevant"], practice_types=tuple(sorted(set(raw["practice_types"]))),
@@ -77,12 +78,12 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[Example]:
     seen: dict[str, str] = {}
     files = sorted(Path(corpus_dir).glob("*.jsonl"))
     if not files:
-        raise CorpusError(f"{corpus_dir}: no *.jsonl files")
+        raise CorpusError(f"{corpus_dir}: nessun file *.jsonl")
     for path in files:
         for where, raw in jsonl_records(path, CorpusError):
             example = parse_example(raw, where)
             if example.id in seen:
-                raise CorpusError(f"{where}: id {example.id} already used at {seen[example.id]}")
+                raise CorpusError(f"{where}: id {example.id} già usato in {seen[example.id]}")
             seen[example.id] = where
             examples.append(example)
     return examples
@@ -116,9 +117,12 @@ def heldout_examples() -> list[Example]:
     return load_corpus(HELDOUT_DIR) if HELDOUT_DIR.is_dir() else []
 
 
-REALTEXT_SETS = {"dev": "real-text dev half (nlp/data/realtext; trained on: 5-fold, each fold "
-                        "scored by models trained without it)",
-                 "test": "real-text test half (nlp/data/realtext; never trained or tuned on)"}
+# Names of the real-text halves in the reports; REALTEXT_PREFIX starts each (real text first).
+REALTEXT_PREFIX = "testo reale"
+REALTEXT_SETS = {"dev": f"{REALTEXT_PREFIX}, metà dev (nlp/data/realtext; usata per addestrare: "
+                        "5 partizioni, ognuna valutata da modelli addestrati senza di essa)",
+                 "test": f"{REALTEXT_PREFIX}, metà test (nlp/data/realtext; mai usata per "
+                         "addestrare o tarare)"}
 REALTEXT_WEIGHT = 2.0  # real pages are what the observatory reads, and there are few of them
 
 

@@ -12,6 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from nlp.classify.corpus import (
     CORPUS_DIR,
+    REALTEXT_PREFIX,
     REALTEXT_SETS,
     TASK_LABELS,
     Example,
@@ -63,7 +64,8 @@ def cross_validate(examples: Sequence[Example], folds: int,
                    config: ModelConfig | None = None) -> SetReport:
     """Outer k-fold: each fold's models (with their own inner CV thresholds) score its test part."""
     d = _kfold_decisions(examples, folds, lambda idx: [examples[i] for i in idx], config)
-    return score_decisions(f"cross-validated, {folds} folds (training part)", examples, d)
+    return score_decisions(f"validazione incrociata, {folds} partizioni (parte di addestramento)",
+                           examples, d)
 
 
 def score_bundle(name: str, bundle: ModelBundle, examples: Sequence[Example]) -> SetReport:
@@ -92,17 +94,18 @@ def evaluate(corpus_dir: Path = CORPUS_DIR, *, folds: int = 5,
     sets = [cross_validate(train_part, folds, config)]
     if held:
         bundle = fit_bundle(train_part, config).bundle
-        sets.append(score_bundle("held-out part (never trained on)", bundle, held))
+        sets.append(score_bundle("dati tenuti da parte (mai usati per addestrare)", bundle, held))
     real_dev = realtext_examples("dev")
     if extra is None:
         extra = {REALTEXT_SETS["test"]: realtext_examples("test"),
-                 "demo sites (other writing, never trained on)": demo,
-                 "independent held-out set (classifier_heldout/)": heldout_examples()}
+                 "siti demo (altra scrittura, mai usati per addestrare)": demo,
+                 "insieme indipendente tenuto da parte (classifier_heldout/)":
+                     heldout_examples()}
         if real_dev:
             sets.append(realtext_cross_validate(examples, real_dev, folds, config))
     if any(extra.values()):
         full = fit_bundle([*examples, *_weighted_real(real_dev)], config).bundle
         sets += [score_bundle(name, full, exs) for name, exs in extra.items() if exs]
-    sets.sort(key=lambda s: not s.name.startswith("real-text"))  # real text first
+    sets.sort(key=lambda s: not s.name.startswith(REALTEXT_PREFIX))  # real text first
     return EvalReport(sets, folds, len(examples), len(train_part), len(held),
                       (config or ModelConfig()).to_dict())

@@ -114,7 +114,8 @@ def fit_bundle(examples: Sequence[Example], config: ModelConfig | None = None,
                                           config)
     bundle = ModelBundle(featurizer, tasks, config.to_dict())
     oof_decisions = _oof_decisions(tasks, oof, rows, config.at_least_one)
-    report = score_decisions("cross-validated (out-of-fold, training)", examples, oof_decisions)
+    report = score_decisions("validazione incrociata (fuori partizione, addestramento)", examples,
+                             oof_decisions)
     return FitResult(bundle, report)
 
 

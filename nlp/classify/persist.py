@@ -75,21 +75,22 @@ def load_classifiers(model_dir: Path | None = None) -> Classifiers:
     model_path, sidecar_path = model_dir / MODEL_FILE, model_dir / SIDECAR_FILE
     for path in (model_path, sidecar_path):
         if not path.is_file():
-            raise ModelError(f"{path}: model file missing (run `pipeline.py train`)")
+            raise ModelError(f"{path}: file del modello mancante (esegui `pipeline.py train`)")
     try:
         sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{sidecar_path}: unreadable sidecar ({exc})") from exc
+        raise ModelError(f"{sidecar_path}: descrizione del modello illeggibile ({exc})") from exc
     try:
         state = sio.load(model_path, trusted=TRUSTED_TYPES)
         bundle = bundle_from_state(state)
     except Exception as exc:  # noqa: BLE001 - any failure here means an unusable model file
-        raise ModelError(f"{model_path}: corrupt or untrusted model file ({exc})") from exc
+        raise ModelError(f"{model_path}: file del modello danneggiato o non fidato "
+                         f"({exc})") from exc
     if state.get("format") != FORMAT:
-        raise ModelError(f"{model_path}: format {state.get('format')}, expected {FORMAT}")
+        raise ModelError(f"{model_path}: formato {state.get('format')}, atteso {FORMAT}")
     if sidecar.get("model_version") != bundle.version:
-        raise ModelError(f"{sidecar_path}: describes {sidecar.get('model_version')}, "
-                         f"but {model_path.name} is {bundle.version}")
+        raise ModelError(f"{sidecar_path}: descrive {sidecar.get('model_version')}, "
+                         f"ma {model_path.name} è {bundle.version}")
     return Classifiers(bundle, sidecar)
 
 

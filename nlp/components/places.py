@@ -160,8 +160,9 @@ def load_place_tokens(nlp: Language, gaz: Gazetteer, gazetteer_dir: Path,
             data = json.load(handle)
         if data.get("fingerprint") == fingerprint:
             return [tuple(seq) for seq in data["sequences"]]
-    warnings.warn(f"{path} is missing or stale: tokenising the place names at start-up "
-                  "(slow); rebuild it with scripts/build_gazetteer.py", stacklevel=2)
+    warnings.warn(f"{path}: mancante o non aggiornato, i nomi dei luoghi vengono tokenizzati "
+                  "all'avvio (lento); ricostruiscilo con scripts/build_gazetteer.py",
+                  stacklevel=2)
     return tokenised_places(nlp, gaz)
 
 

@@ -54,11 +54,11 @@ def test_html_is_email_ready(digest_db, tmp_path):
 
 
 def test_bad_week_and_unwritable_folder_are_clear_errors(digest_db, tmp_path):
-    with pytest.raises(DigestError, match="YYYY-Www"):
+    with pytest.raises(DigestError, match="AAAA-Wss"):
         write_digest(digest_db, "2026-46", tmp_path / "out")
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(DigestError, match="cannot write"):
+    with pytest.raises(DigestError, match="impossibile scrivere il digest"):
         write_digest(digest_db, "2026-W46", blocker / "sub")
     assert open_db(digest_db)["digests"].count == 0  # nothing half-written
 

@@ -84,11 +84,11 @@ def test_committed_rules_load_and_count_matches():
 
 
 @pytest.mark.parametrize("data, problem", [
-    ({"rule": [{"name": "x", "pattern": "a", "weight": 2}]}, "unknown keys"),
-    ({"rule": [{"name": "x", "pattern": "a"}, {"name": "x", "pattern": "b"}]}, "duplicate"),
-    ({"rule": [{"name": "x", "pattern": "("}]}, "bad pattern"),
+    ({"rule": [{"name": "x", "pattern": "a", "weight": 2}]}, "chiavi sconosciute"),
+    ({"rule": [{"name": "x", "pattern": "a"}, {"name": "x", "pattern": "b"}]}, "nome ripetuto"),
+    ({"rule": [{"name": "x", "pattern": "("}]}, "pattern errato"),
     ({"rule": [{"name": "Bad Name", "pattern": "a"}]}, "snake_case"),
-    ({"rules": []}, "unknown top-level"),
+    ({"rules": []}, "chiavi di primo livello sconosciute"),
 ])
 def test_malformed_rules_are_rejected(data, problem):
     with pytest.raises(RulesError, match=problem):
@@ -102,13 +102,13 @@ def _raw(**overrides):
 
 
 @pytest.mark.parametrize("overrides, problem", [
-    ({"practice_types": ["coprogetazione"]}, "unknown practice_types"),
-    ({"policy_areas": ["sport"]}, "unknown policy_areas"),
-    ({"relevant": False}, "irrelevant text cannot"),
-    ({"practice_types": []}, "needs at least one practice type"),
-    ({"relevant": "yes"}, "true or false"),
-    ({"extra": 1}, "unknown keys"),
-    ({"text": "  "}, "empty text"),
+    ({"practice_types": ["coprogetazione"]}, "practice_types sconosciuti"),
+    ({"policy_areas": ["sport"]}, "policy_areas sconosciuti"),
+    ({"relevant": False}, "non pertinente non può avere"),
+    ({"practice_types": []}, "richiede almeno un tipo di pratica"),
+    ({"relevant": "yes"}, "true o false"),
+    ({"extra": 1}, "chiavi sconosciute"),
+    ({"text": "  "}, "testo vuoto"),
 ])
 def test_bad_corpus_records_name_the_problem(overrides, problem):
     with pytest.raises(CorpusError, match=f"f.jsonl:3: .*{problem}"):
@@ -126,7 +126,7 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
     line = json.dumps(_raw())
     (tmp_path / "a.jsonl").write_text(line + "\n")
     (tmp_path / "b.jsonl").write_text(line + "\n")
-    with pytest.raises(CorpusError, match="already used"):
+    with pytest.raises(CorpusError, match="già usato"):
         load_corpus(tmp_path)
 
 
@@ -184,7 +184,7 @@ def test_train_report_says_what_was_trained(small_training):
     assert small_training.model_version.startswith("clf-")
     text = format_train(small_training)
     assert small_training.model_version in text and "relevance_f1" in text
-    assert "thresholds practice_type: coprogrammazione" in text
+    assert "soglie practice_type: coprogrammazione" in text
 
 
 def test_model_file_holds_no_untrusted_types(small_model):
@@ -223,7 +223,7 @@ def test_corrupt_model_file_is_a_clear_error(small_model, tmp_path):
     copy = tmp_path / "m"
     shutil.copytree(small_model, copy)
     (copy / MODEL_FILE).write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(ModelError, match=f"{MODEL_FILE}: corrupt"):
+    with pytest.raises(ModelError, match=f"{MODEL_FILE}: file del modello danneggiato"):
         load_classifiers(copy)
 
 
@@ -233,7 +233,7 @@ def test_sidecar_of_another_model_is_rejected(small_model, tmp_path):
     sidecar = json.loads((copy / SIDECAR_FILE).read_text())
     sidecar["model_version"] = "clf-000000000000"
     (copy / SIDECAR_FILE).write_text(json.dumps(sidecar))
-    with pytest.raises(ModelError, match="describes clf-000000000000"):
+    with pytest.raises(ModelError, match="descrive clf-000000000000"):
         load_classifiers(copy)
 
 

@@ -51,25 +51,25 @@ def _below(summary: dict[str, float], floors: dict[str, float]) -> dict[str, tup
 
 
 def test_cross_validated_figures_meet_the_floors(report):
-    assert not _below(_by_name(report, "cross-validated").summary(), CV_FLOORS), \
+    assert not _below(_by_name(report, "validazione incrociata").summary(), CV_FLOORS), \
         format_eval(report)
 
 
 def test_held_out_figures_meet_the_floors(report):
-    held = _by_name(report, "held-out")
+    held = _by_name(report, "dati tenuti da parte")
     assert held is not None and held.n_texts >= 50
     assert not _below(held.summary(), HELDOUT_FLOORS), format_eval(report)
 
 
 def test_demo_site_figures_meet_the_floors(report):
-    demo = _by_name(report, "demo")
+    demo = _by_name(report, "siti demo")
     if demo is None:
         pytest.skip("demo site content not present")
     assert not _below(demo.summary(), DEMO_FLOORS), format_eval(report)
 
 
 def test_independent_held_out_set_meets_the_floors(report):
-    independent = _by_name(report, "independent held-out")
+    independent = _by_name(report, "insieme indipendente")
     assert independent is not None and independent.n_texts >= 150
     assert not _below(independent.summary(), INDEPENDENT_FLOORS), format_eval(report)
 
@@ -78,7 +78,7 @@ def test_report_prints_every_label_averages_and_confusions(report):
     text = format_eval(report)
     for label in ("coprogettazione", "patto_collaborazione", "welfare_generale", "immigrazione"):
         assert label in text
-    assert "macro" in text and "micro" in text and "most confused" in text
+    assert "macro" in text and "micro" in text and "più confuse" in text
 
 
 def test_committed_model_on_the_demo_sites():
@@ -108,6 +108,6 @@ def test_real_seed_articles_are_relevant():
 
 @pytest.mark.parametrize(("half", "floors"), [("dev", REAL_DEV_FLOORS), ("test", REAL_TEST_FLOORS)])
 def test_real_text_halves_meet_the_floors(report, half, floors):
-    real = _by_name(report, f"real-text {half} half")
+    real = _by_name(report, f"testo reale, metà {half}")
     assert real is not None and real.n_texts >= 70
     assert not _below(real.summary(), floors), format_eval(report)

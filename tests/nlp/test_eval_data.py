@@ -100,22 +100,22 @@ def test_escaped_brackets_and_bars_are_literal_text() -> None:
 @pytest.mark.parametrize(
     ("marked", "problem"),
     [
-        ("Il [Comune di Lecco|ORG|pubblico firma", "unclosed '['"),
-        ("Il Comune] firma", "stray ']'"),
-        ("Il [Comune di [Lecco|LOC|comune]|ORG|pubblico]", "nested '['"),
-        ("[Lecco|CITY|comune]", "unknown label 'CITY'"),
-        ("[Lecco|LOC|città]", "unknown place level 'città'"),
-        ("[ANAC|ORG|statale]", "unknown organisation type 'statale'"),
-        ("[ANAC|ORG|pubblico|nome=Autorità]", "bad attribute 'nome=Autorità'"),
-        ("[ANAC|ORG|pubblico|canon=A|canon=B]", "attribute 'canon' given twice"),
-        ("[Comune di Lecco|ORG|pubblico|places=Como:comune]", "not a whole word"),
-        ("[Comune di Lecco|ORG|pubblico|places=Lecco]", "expected name:level"),
-        ("[9 milioni|MONEY|9,5 milioni]", "is not a number"),
-        ("[9 milioni|MONEY]", "expected [surface|LABEL|attribute...]"),
-        ("[ Lecco|LOC|comune]", "leading/trailing spaces"),
-        ("in[Lecco|LOC|comune]", "span cuts a word"),
-        ("[Lecco|LOC|comune|Lecco|x]", "optional official name"),
-        (r"a \n b", "backslash"),
+        ("Il [Comune di Lecco|ORG|pubblico firma", "'[' non chiusa"),
+        ("Il Comune] firma", "']' senza '['"),
+        ("Il [Comune di [Lecco|LOC|comune]|ORG|pubblico]", "'[' annidata"),
+        ("[Lecco|CITY|comune]", "etichetta sconosciuta 'CITY'"),
+        ("[Lecco|LOC|città]", "livello di luogo sconosciuto 'città'"),
+        ("[ANAC|ORG|statale]", "tipo di organizzazione sconosciuto 'statale'"),
+        ("[ANAC|ORG|pubblico|nome=Autorità]", "attributo errato 'nome=Autorità'"),
+        ("[ANAC|ORG|pubblico|canon=A|canon=B]", "attributo 'canon' ripetuto"),
+        ("[Comune di Lecco|ORG|pubblico|places=Como:comune]", "non è una parola intera"),
+        ("[Comune di Lecco|ORG|pubblico|places=Lecco]", "attesa nome:livello"),
+        ("[9 milioni|MONEY|9,5 milioni]", "non è un numero"),
+        ("[9 milioni|MONEY]", "atteso [testo|ETICHETTA|attributo...]"),
+        ("[ Lecco|LOC|comune]", "spazi iniziali/finali"),
+        ("in[Lecco|LOC|comune]", "il segmento taglia una parola"),
+        ("[Lecco|LOC|comune|Lecco|x]", "il nome ufficiale"),
+        (r"a \n b", "barra rovesciata"),
     ],
 )
 def test_malformed_markup_is_reported(marked: str, problem: str) -> None:
@@ -128,18 +128,18 @@ def test_errors_name_file_line_and_id(tmp_path: Path) -> None:
     with pytest.raises(EvalDataError) as info:
         load_eval_set(path)
     message = str(info.value)
-    assert message.startswith(f"{path}:2: id 't-1': span 'Lecco' at 4:")
-    assert "unknown place level 'città'" in message
+    assert message.startswith(f"{path}:2: id 't-1': segmento 'Lecco' al carattere 4:")
+    assert "livello di luogo sconosciuto 'città'" in message
 
 
 @pytest.mark.parametrize(
     ("line", "problem"),
     [
-        ("{not json", "invalid JSON"),
-        ('["a list"]', "not a JSON object"),
-        ('{"id": "a", "source_type": "blog", "text": "x", "lang": "it"}', "unknown keys"),
-        ('{"id": "a", "source_type": "blog"}', "missing or empty string field 'text'"),
-        ('{"id": "a", "source_type": "rivista", "text": "x"}', "unknown source_type"),
+        ("{not json", "JSON non valido"),
+        ('["a list"]', "non è un oggetto JSON"),
+        ('{"id": "a", "source_type": "blog", "text": "x", "lang": "it"}', "chiavi sconosciute"),
+        ('{"id": "a", "source_type": "blog"}', "campo di testo 'text' mancante o vuoto"),
+        ('{"id": "a", "source_type": "rivista", "text": "x"}', "source_type sconosciuto"),
     ],
 )
 def test_bad_records_are_reported(tmp_path: Path, line: str, problem: str) -> None:
@@ -163,7 +163,7 @@ def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "dup.jsonl"
     record = json.dumps({"id": "a", "source_type": "blog", "text": "x"})
     path.write_text(f"{record}\n{record}\n")
-    with pytest.raises(EvalDataError, match="dup.jsonl:2: duplicate id 'a' \\(first on line 1\\)"):
+    with pytest.raises(EvalDataError, match="dup.jsonl:2: id 'a' ripetuto \\(già alla riga 1\\)"):
         load_eval_set(path)
 
 

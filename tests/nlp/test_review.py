@@ -88,13 +88,13 @@ def test_label_margin_breaks_ties(tmp_path, model_dir):
 
 def test_record_review_validates_and_stores(db_path):
     db = open_db(db_path)
-    with pytest.raises(ReviewError, match="unknown practice_type label"):
+    with pytest.raises(ReviewError, match="etichetta practice_type sconosciuta"):
         record_review(db, "sure-yes", "practice_type", "coprogetazione", 1, "anna")
-    with pytest.raises(ReviewError, match="unknown task"):
+    with pytest.raises(ReviewError, match="compito sconosciuto"):
         record_review(db, "sure-yes", "topic", "relevant", 1, "anna")
-    with pytest.raises(ReviewError, match="no article"):
+    with pytest.raises(ReviewError, match="nessun articolo"):
         record_review(db, "missing", "relevance", "relevant", 1, "anna")
-    with pytest.raises(ReviewError, match="reviewer"):
+    with pytest.raises(ReviewError, match="nome di chi la fa"):
         record_review(db, "sure-yes", "relevance", "relevant", 1, "")
     record_review(db, "sure-yes", "practice_type", "coprogettazione", 0, "anna", note="errore")
     record_review(db, "sure-yes", "practice_type", "coprogettazione", 1, "bruno")
@@ -131,7 +131,7 @@ def test_parse_labels_accepts_numbers_and_ids():
     allowed = ("coprogrammazione", "coprogettazione", "accreditamento")
     assert parse_labels("1, accreditamento", allowed) == {"coprogrammazione", "accreditamento"}
     assert parse_labels("", allowed) == set()
-    with pytest.raises(ReviewError, match="unknown label '9'"):
+    with pytest.raises(ReviewError, match="etichetta sconosciuta '9'"):
         parse_labels("9", allowed)
 
 
@@ -150,7 +150,7 @@ def test_walker_records_decisions_from_keys(db_path, model_dir):
     assert (summary.shown, summary.reviewed, summary.skipped, summary.quit) == (4, 2, 1, True)
     assert summary.reviewed_ids == ["unsure-a", "unsure-b"]
     assert any("Frase che spiega convenzione." in line for line in shown)
-    assert any("unknown label '99'" in line for line in shown)
+    assert any("etichetta sconosciuta '99'" in line for line in shown)
     decisions = latest_reviews(open_db(db_path))
     assert decisions == {
         "unsure-a": {("relevance", "relevant"): 1, ("practice_type", "convenzione"): 0,
@@ -166,7 +166,7 @@ def test_walker_with_empty_queue_says_so(tmp_path):
     shown: list[str] = []
     summary = run_review(tmp_path / "empty.db", limit=5, reviewer="x",
                          input_fn=scripted([]), print_fn=shown.append)
-    assert summary.shown == 0 and "Nothing to review" in shown[0]
+    assert summary.shown == 0 and "Niente da rivedere" in shown[0]
 
 
 FALSE_POSITIVE = (

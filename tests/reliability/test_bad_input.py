@@ -46,20 +46,21 @@ BAD_SOURCES = {
 }
 JOB = 'id = "settimanale"\nkind = "digest"\ntrigger = "cron"\ncron = "0 7 * * mon"\n'
 BAD_SCHEDULES = {
-    "malformed": ("[[job]\n" + JOB, "not valid TOML"),
-    "unknown_top_key": ('colore = "rosso"\n[[job]]\n' + JOB, "unknown key(s) colore"),
-    "unknown_job_key": ("[[job]]\n" + JOB + "ore = 3\n", "unknown key(s) ore"),
+    "malformed": ("[[job]\n" + JOB, "TOML non valido"),
+    "unknown_top_key": ('colore = "rosso"\n[[job]]\n' + JOB, "chiavi sconosciute: colore"),
+    "unknown_job_key": ("[[job]]\n" + JOB + "ore = 3\n", "chiavi sconosciute: ore"),
     "bad_cron": ("[[job]]\n" + JOB.replace("0 7 * * mon", "61 7 * * mon"),
-                 "bad cron expression '61 7 * * mon'"),
-    "cron_fields": ("[[job]]\n" + JOB.replace("0 7 * * mon", "0 7 * *"), "bad cron expression"),
+                 "espressione cron errata '61 7 * * mon'"),
+    "cron_fields": ("[[job]]\n" + JOB.replace("0 7 * * mon", "0 7 * *"),
+                    "espressione cron errata"),
     "bad_timezone": ('timezone = "Europa/Roma"\n[[job]]\n' + JOB,
-                     "unknown timezone 'Europa/Roma'"),
+                     "fuso orario sconosciuto 'Europa/Roma'"),
     "bad_interval": ('[[job]]\nid = "c"\nkind = "crawl"\ntrigger = "interval"\nhours = "6"\n',
-                     "interval trigger needs positive whole"),
+                     "il trigger interval richiede numeri interi positivi"),
     "unknown_kind": ("[[job]]\n" + JOB.replace('"digest"', '"backup"'),
-                     "unknown job kind 'backup'"),
-    "duplicate_job": ("[[job]]\n" + JOB + "[[job]]\n" + JOB, "duplicate job id(s) settimanale"),
-    "no_jobs": ('timezone = "Europe/Rome"\n', "no [[job]] defined"),
+                     "tipo di job sconosciuto 'backup'"),
+    "duplicate_job": ("[[job]]\n" + JOB + "[[job]]\n" + JOB, "id di job ripetuti: settimanale"),
+    "no_jobs": ('timezone = "Europe/Rome"\n', "nessun [[job]] definito"),
 }
 
 
@@ -140,7 +141,8 @@ def test_corrupt_database_is_named_and_left_untouched(tmp_path: Path):
     db.write_bytes(os.urandom(8192))
     before = digest(db)
     for args in (["digest", "--week", WEEK, "--out", str(tmp_path / "out")], ["analyze"]):
-        one_clear_error(pipeline(*args, "--db", str(db)), str(db), "not a usable SQLite database")
+        one_clear_error(pipeline(*args, "--db", str(db)), str(db),
+                        "non è un database SQLite utilizzabile")
     assert digest(db) == before
     assert not (tmp_path / "out").exists()
 
@@ -153,7 +155,7 @@ def test_database_from_a_newer_version_is_refused_untouched(tmp_path: Path):
     conn.close()
     before = digest(db)
     one_clear_error(pipeline("digest", "--db", str(db), "--week", WEEK, "--out",
-                             str(tmp_path / "out")), "999_from_the_future", "newer version")
+                             str(tmp_path / "out")), "999_from_the_future", "versione più recente")
     assert digest(db) == before
 
 
@@ -177,7 +179,7 @@ def test_database_from_an_older_version_is_migrated_keeping_its_rows(tmp_path: P
 
 def test_database_in_a_missing_folder(tmp_path: Path):
     db = tmp_path / "manca" / "obs.db"
-    one_clear_error(pipeline("analyze", "--db", str(db)), str(db), "does not exist")
+    one_clear_error(pipeline("analyze", "--db", str(db)), str(db), "non esiste")
     assert not db.parent.exists()
 
 
@@ -191,7 +193,7 @@ def test_unwritable_digest_folder(tmp_path: Path):
     blocker.write_text("non una cartella", encoding="utf-8")
     out = blocker / "digest"
     one_clear_error(pipeline("digest", "--db", str(db), "--week", WEEK, "--out", str(out)),
-                    str(out), "cannot write the digest")
+                    str(out), "impossibile scrivere il digest")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM digests").fetchone() == (0,)
 
@@ -202,7 +204,8 @@ def test_full_disk_while_writing_the_digest_leaves_no_partial_files(tmp_path: Pa
     out = tmp_path / "out"
     message = one_clear_error(
         pipeline("digest", "--db", str(db), "--week", WEEK, "--out", str(out),
-                 limit_file_bytes=60_000), str(out), "cannot write the digest", "File too large")
+                 limit_file_bytes=60_000),
+        str(out), "impossibile scrivere il digest", "File too large")
     assert message
     assert list(out.iterdir()) == []  # neither file, no temporary file
     with sqlite3.connect(db) as conn:
@@ -217,7 +220,7 @@ def test_full_disk_while_analyzing_stops_with_one_message_and_a_sound_database(t
     db = tmp_path / "obs.db"
     build_db(db, 40, analyzed=False)
     run = pipeline("analyze", "--db", str(db), limit_file_bytes=db.stat().st_size + 20_000)
-    one_clear_error(run, str(db), "cannot store analyses")
+    one_clear_error(run, str(db), "impossibile salvare le analisi")
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         done = conn.execute("SELECT count(*) FROM articles WHERE analyzed_at IS NOT NULL")
@@ -273,18 +276,18 @@ def test_missing_corrupt_and_untrusted_classifier_files_raise_model_error(tmp_pa
 
     assert ModelError in known_errors()
     folder = _classifier_copy(tmp_path)
-    with pytest.raises(ModelError, match="model file missing") as missing:
+    with pytest.raises(ModelError, match="file del modello mancante") as missing:
         load_classifiers(folder)
     assert MODEL_FILE in str(missing.value)
     (folder / MODEL_FILE).write_bytes(os.urandom(4096))
-    with pytest.raises(ModelError, match="corrupt or untrusted") as corrupt:
+    with pytest.raises(ModelError, match="danneggiato o non fidato") as corrupt:
         load_classifiers(folder)
     assert str(folder / MODEL_FILE) in str(corrupt.value)
     sio.dump({"format": 1, "payload": Fraction(1, 3)}, folder / MODEL_FILE)
     with pytest.raises(ModelError, match="fractions.Fraction"):
         load_classifiers(folder)
     (folder / "classifiers.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ModelError, match="unreadable sidecar"):
+    with pytest.raises(ModelError, match="descrizione del modello illeggibile"):
         load_classifiers(folder)
 
 
@@ -294,7 +297,7 @@ def test_corrupt_or_partial_ner_model_folder_raises_a_named_error(tmp_path: Path
     assert any(issubclass(ModelLoadError, err) for err in known_errors())
     partial = tmp_path / "parziale"
     (partial / "ner").mkdir(parents=True)
-    with pytest.raises(ModelLoadError, match="partial NER model"):
+    with pytest.raises(ModelLoadError, match="modello NER incompleto"):
         load_extractor(partial)
     corrupt = tmp_path / "rotto"
     corrupt.mkdir()

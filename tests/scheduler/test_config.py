@@ -31,24 +31,24 @@ def test_shipped_schedule_is_valid():
     ("body", "message"),
     [
         ('[[job]]\nid = "d"\nkind = "digest"\ntrigger = "cron"\ncron = "0 25 * * *"',
-         r"job 'd': bad cron expression '0 25 \* \* \*'"),
-        ('[[job]]\nid = "d"\nkind = "digest"\ntrigger = "cron"', "needs a `cron` expression"),
+         r"job 'd': espressione cron errata '0 25 \* \* \*'"),
+        ('[[job]]\nid = "d"\nkind = "digest"\ntrigger = "cron"', "richiede un'espressione `cron`"),
         ('[[job]]\nid = "x"\nkind = "backup"\ntrigger = "interval"\nhours = 1',
-         "job 'x': unknown job kind 'backup'"),
+         "job 'x': tipo di job sconosciuto 'backup'"),
         ('[[job]]\nid = "x"\nkind = "health"\ntrigger = "interval"\nhours = 1\nhorus = 2',
-         "job 'x': unknown key\\(s\\) horus"),
+         "job 'x': chiavi sconosciute: horus"),
         ('[[job]]\nid = "x"\nkind = "health"\ntrigger = "interval"\nhours = 0',
-         "positive whole"),
-        ('[[job]]\nid = "x"\nkind = "health"\ntrigger = "weekly"', "trigger must be"),
-        ('[[job]]\nkind = "health"\ntrigger = "interval"\nhours = 1', "job #1: missing `id`"),
+         "numeri interi positivi"),
+        ('[[job]]\nid = "x"\nkind = "health"\ntrigger = "weekly"', "il trigger deve essere"),
+        ('[[job]]\nkind = "health"\ntrigger = "interval"\nhours = 1', "job n. 1: manca `id`"),
         ('[[job]]\nid = "a"\nkind = "health"\ntrigger = "interval"\nhours = 1\n'
          '[[job]]\nid = "a"\nkind = "health"\ntrigger = "interval"\nhours = 2',
-         "duplicate job id"),
+         "id di job ripetuti"),
         ('timezone = "Mars/Olympus"\n[[job]]\nid = "a"\nkind = "health"\ntrigger = "interval"'
-         '\nhours = 1', "unknown timezone"),
-        ('colour = "blue"', r"unknown key\(s\) colour"),
-        ("[[job]\nbroken", "not valid TOML"),
-        ("", "no \\[\\[job\\]\\] defined"),
+         '\nhours = 1', "fuso orario sconosciuto"),
+        ('colour = "blue"', "chiavi sconosciute: colour"),
+        ("[[job]\nbroken", "TOML non valido"),
+        ("", "nessun \\[\\[job\\]\\] definito"),
     ],
 )
 def test_bad_schedules_name_file_and_problem(tmp_path, body, message):
@@ -59,5 +59,5 @@ def test_bad_schedules_name_file_and_problem(tmp_path, body, message):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ScheduleError, match="schedule file not found"):
+    with pytest.raises(ScheduleError, match="file della pianificazione non trovato"):
         load_schedule(tmp_path / "nope.toml")

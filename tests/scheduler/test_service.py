@@ -94,7 +94,7 @@ def test_job_store_persists_across_restarts(setup):
 def test_second_scheduler_on_same_database_is_refused(setup):
     _, db = setup
     with scheduler_lock(db):
-        with pytest.raises(SchedulerLocked, match="already running"):
+        with pytest.raises(SchedulerLocked, match="già attivo un altro pianificatore"):
             with scheduler_lock(db):
                 pass
     with scheduler_lock(db):  # released: usable again
@@ -111,7 +111,7 @@ def test_real_scheduler_process_locks_and_stops_cleanly(setup):
         assert wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid))
         second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert second.returncode != 0
-        assert "another scheduler is already running" in second.stderr
+        assert "già attivo un altro pianificatore" in " ".join(second.stderr.split())
         assert "Traceback" not in second.stderr
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=30) == 0

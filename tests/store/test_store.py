@@ -46,7 +46,7 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
 def test_newer_database_is_refused_with_a_clear_message(tmp_path):
     path = tmp_path / "obs.db"
     open_db(path)["_migrations"].insert({"name": "999_future", "applied_at": "x"})
-    with pytest.raises(StoreError, match="newer version"):
+    with pytest.raises(StoreError, match="versione più recente"):
         open_db(path)
 
 

@@ -154,10 +154,10 @@ def test_articles_to_analyze_are_the_unanalyzed_ones_unless_all(db, analyzed):
 
 
 def test_reviews_are_validated_stored_and_the_latest_wins(db, analyzed):
-    with pytest.raises(ReviewError, match="unknown task"):
+    with pytest.raises(ReviewError, match="compito sconosciuto"):
         insert_reviews(db, [{"article_id": analyzed, "task": "colour", "label": "x",
                              "value": 1, "reviewer": "anna"}])
-    with pytest.raises(ReviewError, match="no article"):
+    with pytest.raises(ReviewError, match="nessun articolo"):
         insert_reviews(db, [{"article_id": "nope", "task": "relevance", "label": "relevant",
                              "value": 1, "reviewer": "anna"}])
     assert review_candidates(db)[0]["id"] == analyzed
