@@ -297,11 +297,12 @@ def _message_text(node: ast.AST | None, assigned: dict[str, list[ast.expr]],
 
 
 def english_words(text: str) -> list[str]:
-    """English words of a message, leaving out `code`, paths, identifiers and placeholders."""
+    """English words of a message, leaving out `code`, paths, identifiers, placeholders and
+    command-line options (--from)."""
     text = re.sub(r"`[^`]*`", " ", text)
     words = []
     for token in text.split():
-        if _SKIP_TOKEN.search(token):
+        if _SKIP_TOKEN.search(token) or token.startswith("--"):
             continue
         words += [w for w in re.findall(r"[^\W\d_]+(?:'t)?", token.lower())
                   if w in ENGLISH_WORDS]
