@@ -218,14 +218,14 @@ def rule_problems(platform: str | None, overrides: dict) -> list[tuple[str, str]
     """(key, message) for each bad albo rule: unknown platform or key, bad selector or regex."""
     out = []
     if platform is not None and platform != "auto" and platform not in platform_names():
-        out.append(("platform", f"{platform!r} is not one of auto, {', '.join(platform_names())}"))
+        out.append(("platform", f"{platform!r} non è tra auto, {', '.join(platform_names())}"))
     for key, value in overrides.items():
         if key not in RULE_KEYS:
-            out.append((key, "unknown key"))
+            out.append((key, "chiave sconosciuta"))
         elif key in ("columns", "fields", "labels"):
             out += _field_rule_problems(key, value)
         elif not isinstance(value, str) or not value:
-            out.append((key, "must be a non-empty string (a CSS or XPath selector)"))
+            out.append((key, "deve essere un testo non vuoto (un selettore CSS o XPath)"))
         else:
             out += _selector_problem(key, value)
     return out
@@ -234,13 +234,13 @@ def rule_problems(platform: str | None, overrides: dict) -> list[tuple[str, str]
 def _field_rule_problems(key: str, value: object) -> list[tuple[str, str]]:
     """Problems of a `field = rule` table: selectors for `fields`, regexes for the others."""
     if not isinstance(value, dict):
-        return [(key, "must be a table of field = rule")]
+        return [(key, "deve essere una tabella campo = regola")]
     out = []
     for fld, rule in value.items():
         if fld not in FIELDS:
-            out.append((f"{key}.{fld}", f"unknown field (expected {', '.join(FIELDS)})"))
+            out.append((f"{key}.{fld}", f"campo sconosciuto (attesi {', '.join(FIELDS)})"))
         elif not isinstance(rule, str):
-            out.append((f"{key}.{fld}", "must be a string"))
+            out.append((f"{key}.{fld}", "deve essere un testo"))
         elif key == "fields":
             out += _selector_problem(f"{key}.{fld}", rule)
         else:
@@ -252,7 +252,7 @@ def _regex_problem(key: str, pattern: str) -> list[tuple[str, str]]:
     try:
         re.compile(pattern)
     except re.error as exc:
-        return [(key, f"not a valid regular expression: {exc}")]
+        return [(key, f"espressione regolare non valida: {exc}")]
     return []
 
 
@@ -260,7 +260,7 @@ def _selector_problem(key: str, selector: str) -> list[tuple[str, str]]:
     try:
         _select(Selector(text="<html></html>"), selector)
     except Exception as exc:  # noqa: BLE001 - parsel raises several kinds for bad selectors
-        return [(key, f"not a valid CSS or XPath selector: {exc}")]
+        return [(key, f"selettore CSS o XPath non valido: {exc}")]
     return []
 
 

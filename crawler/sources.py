@@ -82,9 +82,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"source {self.source!r}" if self.source else "file"
+        where = f"fonte {self.source!r}" if self.source else "file"
         if self.key:
-            where += f", key {self.key!r}"
+            where += f", chiave {self.key!r}"
         return f"{where}: {self.message}"
 
 
@@ -95,7 +95,8 @@ class SourceError(ValueError):
         self.path = path
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{path}: {len(problems)} problem(s)\n{lines}")
+        count = "1 problema" if len(problems) == 1 else f"{len(problems)} problemi"
+        super().__init__(f"{path}: {count}\n{lines}")
 
 
 class UnknownSourceError(KeyError):
@@ -228,7 +229,7 @@ def _parse_location(location: str, stamps: tuple) -> tuple[tuple[Source, ...],
                                                            tuple[Problem, ...]]:
     files = registry_files(location)
     if not files:
-        return (), (Problem("", "", f"no .toml files in {location}"),)
+        return (), (Problem("", "", f"nessun file .toml in {location}"),)
     sources: list[Source] = []
     problems: list[Problem] = []
     first_file: dict[str, Path] = {}
@@ -239,8 +240,8 @@ def _parse_location(location: str, stamps: tuple) -> tuple[tuple[Source, ...],
         problems += bad
         for source in found:
             if source.id in first_file:
-                problems.append(Problem(source.id, "id", f"duplicate id: in {first_file[source.id]}"
-                                        f" and in {path} (ids must be unique)"))
+                problems.append(Problem(source.id, "id", f"codice ripetuto: in {first_file[source.id]}"
+                                        f" e in {path} (i codici devono essere unici)"))
                 continue
             first_file[source.id] = path
             sources.append(source)
@@ -254,8 +255,8 @@ def select_sources(sources: list[Source], ids: list[str] | None) -> list[Source]
     by_id = {s.id: s for s in sources}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise UnknownSourceError(f"unknown source id(s): {', '.join(missing)} "
-                                 f"(known: {', '.join(sorted(by_id))})")
+        raise UnknownSourceError(f"fonti sconosciute: {', '.join(missing)} "
+                                 f"(note: {', '.join(sorted(by_id))})")
     return [by_id[i] for i in ids]
 
 
@@ -272,14 +273,14 @@ def _parse(path: Path) -> tuple[list[Source], list[Problem]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return [], [Problem("", "", f"file {path} does not exist")]
+        return [], [Problem("", "", f"il file {path} non esiste")]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return [], [Problem("", "", f"not valid TOML: {exc}")]
-    problems = [Problem("", key, "unknown top-level key (expected [[source]] tables)")
+        return [], [Problem("", "", f"TOML non valido: {exc}")]
+    problems = [Problem("", key, "chiave di primo livello sconosciuta (attese tabelle [[source]])")
                 for key in data if key != "source"]
     tables = data.get("source", [])
     if not isinstance(tables, list) or not tables:
-        return [], problems + [Problem("", "source", "no [[source]] tables")]
+        return [], problems + [Problem("", "source", "nessuna tabella [[source]]")]
     sources: list[Source] = []
     seen: set[str] = set()
     for pos, table in enumerate(tables, start=1):
@@ -287,7 +288,7 @@ def _parse(path: Path) -> tuple[list[Source], list[Problem]]:
         problems += found
         sid = table.get("id") if isinstance(table.get("id"), str) else f"#{pos}"
         if sid in seen:
-            problems.append(Problem(sid, "id", "duplicate id (ids must be unique)"))
+            problems.append(Problem(sid, "id", "codice ripetuto (i codici devono essere unici)"))
         seen.add(sid)
         if not found:
             sources.append(_build(table))
@@ -296,7 +297,7 @@ def _parse(path: Path) -> tuple[list[Source], list[Problem]]:
 
 def _validate(table: dict, pos: int) -> list[Problem]:
     sid = table.get("id") if isinstance(table.get("id"), str) else f"#{pos}"
-    out = [Problem(sid, key, "unknown key") for key in table if key not in SOURCE_KEYS]
+    out = [Problem(sid, key, "chiave sconosciuta") for key in table if key not in SOURCE_KEYS]
     out += _check_required(table, sid)
     out += _check_types(table, sid)
     if isinstance(table.get("listing", {}), dict):
@@ -311,16 +312,16 @@ def _check_required(table: dict, sid: str) -> list[Problem]:
     out = []
     for key in ("id", "name", "kind", "allowed_domains"):
         if not table.get(key):
-            out.append(Problem(sid, key, "missing (required)"))
+            out.append(Problem(sid, key, "mancante (obbligatoria)"))
     if isinstance(table.get("id"), str) and table["id"] and not _SLUG.match(table["id"]):
-        out.append(Problem(sid, "id", "must be a lower-case slug (a-z, 0-9, - and _)"))
+        out.append(Problem(sid, "id", "deve essere un codice in minuscolo (a-z, 0-9, - e _)"))
     if table.get("kind") and table["kind"] not in KINDS:
-        out.append(Problem(sid, "kind", f"{table['kind']!r} is not one of {', '.join(KINDS)}"))
+        out.append(Problem(sid, "kind", f"{table['kind']!r} non è tra {', '.join(KINDS)}"))
     if table.get("region") is not None and table["region"] not in REGIONS:
-        out.append(Problem(sid, "region", f"{table['region']!r} is not an Italian region "
-                           "(use the official name, or 'Italia' for national sources)"))
+        out.append(Problem(sid, "region", f"{table['region']!r} non è una regione italiana "
+                           "(il nome ufficiale, o 'Italia' per le fonti nazionali)"))
     if not any(table.get(k) for k in URL_LISTS):
-        out.append(Problem(sid, "", "needs at least one of feeds, sitemaps, start_urls"))
+        out.append(Problem(sid, "", "serve almeno uno tra feeds, sitemaps, start_urls"))
     return out
 
 
@@ -329,17 +330,17 @@ def _check_types(table: dict, sid: str) -> list[Problem]:
     for key in (*URL_LISTS, "allowed_domains", "keywords"):
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            out.append(Problem(sid, key, "must be a list of non-empty strings"))
+            out.append(Problem(sid, key, "deve essere un elenco di testi non vuoti"))
     for key in ("name", "homepage", "notes"):
         if key in table and not isinstance(table[key], str):
-            out.append(Problem(sid, key, "must be a string"))
+            out.append(Problem(sid, key, "deve essere un testo"))
     days = table.get("sitemap_lastmod_days")
     if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
-        out.append(Problem(sid, "sitemap_lastmod_days", "must be a positive whole number of days"))
+        out.append(Problem(sid, "sitemap_lastmod_days", "deve essere un numero intero positivo di giorni"))
     if "enabled" in table and not isinstance(table["enabled"], bool):
-        out.append(Problem(sid, "enabled", "must be true or false"))
+        out.append(Problem(sid, "enabled", "deve essere true o false"))
     if "listing" in table and not isinstance(table["listing"], dict):
-        out.append(Problem(sid, "listing", "must be a table ([source.listing])"))
+        out.append(Problem(sid, "listing", "deve essere una tabella ([source.listing])"))
     return out + _check_politeness(table, sid)
 
 
@@ -349,14 +350,14 @@ def _check_politeness(table: dict, sid: str) -> list[Problem]:
     if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float)
                               or not 0 <= delay <= MAX_DOWNLOAD_DELAY):
         out.append(Problem(sid, "download_delay",
-                           f"must be a number of seconds from 0 to {MAX_DOWNLOAD_DELAY:.0f}"))
+                           f"deve essere un numero di secondi da 0 a {MAX_DOWNLOAD_DELAY:.0f}"))
     conc = table.get("concurrency")
     if conc is not None and (isinstance(conc, bool) or not isinstance(conc, int)
                              or not 1 <= conc <= MAX_CONCURRENCY):
         out.append(Problem(sid, "concurrency",
-                           f"must be a whole number from 1 to {MAX_CONCURRENCY}"))
+                           f"deve essere un numero intero da 1 a {MAX_CONCURRENCY}"))
     if "autothrottle" in table and not isinstance(table["autothrottle"], bool):
-        out.append(Problem(sid, "autothrottle", "must be true or false"))
+        out.append(Problem(sid, "autothrottle", "deve essere true o false"))
     return out
 
 
@@ -366,32 +367,32 @@ def _check_urls(table: dict, sid: str) -> list[Problem]:
     for dom in domains:
         if not _DOMAIN.match(dom):
             out.append(Problem(sid, "allowed_domains",
-                               f"{dom!r} is not a bare domain (no scheme, path or port)"))
+                               f"{dom!r} non è un dominio semplice (senza schema, percorso o porta)"))
     urls = [(k, u) for k in URL_LISTS for u in table.get(k, [])]
     if table.get("homepage"):
         urls.append(("homepage", table["homepage"]))
     for key, url in urls:
         if not is_http_url(url):
-            out.append(Problem(sid, key, f"{url!r} is not an http(s) URL"))
+            out.append(Problem(sid, key, f"{url!r} non è un indirizzo http(s)"))
         elif not in_domains(url, domains):
-            out.append(Problem(sid, key, f"domain {host_of(url)!r} of {url} is missing from "
+            out.append(Problem(sid, key, f"il dominio {host_of(url)!r} di {url} manca in "
                                "allowed_domains"))
     return out
 
 
 def _check_listing(table: dict, sid: str) -> list[Problem]:
     listing = table.get("listing", {})
-    out = [Problem(sid, f"listing.{key}", "unknown key") for key in listing
+    out = [Problem(sid, f"listing.{key}", "chiave sconosciuta") for key in listing
            if key not in LISTING_KEYS]
     for key in ("article_pattern", "next_pattern"):
         if key in listing:
             try:
                 re.compile(listing[key])
             except (re.error, TypeError) as exc:
-                out.append(Problem(sid, f"listing.{key}", f"not a valid regular expression: {exc}"))
+                out.append(Problem(sid, f"listing.{key}", f"espressione regolare non valida: {exc}"))
     pages = listing.get("max_pages", 1)
     if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
-        out.append(Problem(sid, "listing.max_pages", "must be a positive whole number"))
+        out.append(Problem(sid, "listing.max_pages", "deve essere un numero intero positivo"))
     return out
 
 
@@ -399,14 +400,14 @@ def _check_albo(table: dict, sid: str) -> list[Problem]:
     albo = table.get("albo")
     is_albo = table.get("kind") == "albo"
     if is_albo and (table.get("feeds") or table.get("sitemaps") or not table.get("start_urls")):
-        return [Problem(sid, "start_urls", "an albo source reads its listing pages: give "
-                        "start_urls, and no feeds or sitemaps")]
+        return [Problem(sid, "start_urls", "una fonte albo legge le sue pagine di elenco: indica "
+                        "start_urls, senza feeds né sitemaps")]
     if albo is None:
         return []
     if not isinstance(albo, dict):
-        return [Problem(sid, "albo", "must be a table ([source.albo])")]
+        return [Problem(sid, "albo", "deve essere una tabella ([source.albo])")]
     if not is_albo:
-        return [Problem(sid, "albo", "only sources of kind 'albo' take [source.albo]")]
+        return [Problem(sid, "albo", "[source.albo] vale solo per le fonti di tipo 'albo'")]
     return _check_albo_rules(albo, sid) + _check_albo_limits(albo, sid)
 
 
@@ -415,7 +416,7 @@ def _check_albo_rules(albo: dict, sid: str) -> list[Problem]:
              if k not in ALBO_LIMITS and k not in ("platform", "next_pattern")}
     platform = albo.get("platform")
     if platform is not None and not isinstance(platform, str):
-        return [Problem(sid, "albo.platform", "must be a string")]
+        return [Problem(sid, "albo.platform", "deve essere un testo")]
     return [Problem(sid, f"albo.{key}", message) for key, message in rule_problems(platform, rules)]
 
 
@@ -424,13 +425,13 @@ def _check_albo_limits(albo: dict, sid: str) -> list[Problem]:
     for key in ALBO_LIMITS:
         value = albo.get(key, 1)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            out.append(Problem(sid, f"albo.{key}", "must be a positive whole number"))
+            out.append(Problem(sid, f"albo.{key}", "deve essere un numero intero positivo"))
     if "next_pattern" in albo:
         try:
             re.compile(albo["next_pattern"])
         except (re.error, TypeError) as exc:
             out.append(Problem(sid, "albo.next_pattern",
-                               f"not a valid regular expression: {exc}"))
+                               f"espressione regolare non valida: {exc}"))
     return out
 
 

@@ -230,7 +230,8 @@ def test_one_spelling_of_ize_verbs_in_code():
 
 # Where every message of an error meant for people (cli_support.KNOWN_ERRORS, their subclasses,
 # OSError's family) must be Italian. crawler and publish join once their messages are translated.
-ITALIAN_MESSAGES = ("store", "nlp", "digest", "scheduler", "cli_support.py", "pipeline.py")
+ITALIAN_MESSAGES = ("store", "nlp", "digest", "scheduler", "crawler", "publish", "cli_support.py",
+                    "pipeline.py")
 # Calls whose text arguments are messages for people wherever they appear: the CLI's exit, a
 # warning, and the crawler's `Problem(source, key, message)` that SourceError lists.
 MESSAGE_CALLS = {"fail", "warn", "Problem"}

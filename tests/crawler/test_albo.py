@@ -171,11 +171,11 @@ def test_rule_problems_name_the_key():
     assert rule_problems("auto", {}) == []
     problems = dict(rule_problems("halley-classic", {
         "row": "tr[", "colour": "red", "labels": {"number": "(", "size": "x"}}))
-    assert "is not one of" in problems["platform"]
-    assert "selector" in problems["row"]
-    assert problems["colour"] == "unknown key"
-    assert "regular expression" in problems["labels.number"]
-    assert "unknown field" in problems["labels.size"]
+    assert "non è tra" in problems["platform"]
+    assert "selettore" in problems["row"]
+    assert problems["colour"] == "chiave sconosciuta"
+    assert "espressione regolare" in problems["labels.number"]
+    assert "campo sconosciuto" in problems["labels.size"]
 
 
 def test_garbage_is_no_act():

@@ -50,12 +50,12 @@ labels = { number = "n\\\\. reg\\\\." }
 
 
 @pytest.mark.parametrize(("extra", "key", "words"), [
-    ('[source.albo]\nplatform = "sharepoint"', "albo.platform", "is not one of"),
-    ('[source.albo]\nrow = "tr["', "albo.row", "selector"),
-    ('[source.albo]\ncolour = "red"', "albo.colour", "unknown key"),
-    ('[source.albo]\nmax_pages = 0', "albo.max_pages", "positive"),
-    ('[source.albo]\nnext_pattern = "("', "albo.next_pattern", "regular expression"),
-    ('[source.albo]\ncolumns = { oggetto = "x" }', "albo.columns.oggetto", "unknown field"),
+    ('[source.albo]\nplatform = "sharepoint"', "albo.platform", "non è tra"),
+    ('[source.albo]\nrow = "tr["', "albo.row", "selettore"),
+    ('[source.albo]\ncolour = "red"', "albo.colour", "chiave sconosciuta"),
+    ('[source.albo]\nmax_pages = 0', "albo.max_pages", "positivo"),
+    ('[source.albo]\nnext_pattern = "("', "albo.next_pattern", "espressione regolare"),
+    ('[source.albo]\ncolumns = { oggetto = "x" }', "albo.columns.oggetto", "campo sconosciuto"),
 ])
 def test_bad_albo_keys_are_named(tmp_path, extra, key, words):
     problems = check_sources(_write(tmp_path, ALBO + extra))

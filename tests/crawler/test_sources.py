@@ -56,9 +56,9 @@ def test_unknown_keys_name_the_key_and_the_source(tmp_path):
     path = _write(tmp_path, GOOD.replace('kind = "portal"', 'kind = "portal"\nfeed = "x"')
                   .replace("max_pages = 3", "max_page = 3"))
     messages = [str(p) for p in check_sources(path)]
-    assert "source 'welforum', key 'feed': unknown key" in messages
-    assert "source 'welforum', key 'listing.max_page': unknown key" in messages
-    with pytest.raises(SourceError, match="unknown key"):
+    assert "fonte 'welforum', chiave 'feed': chiave sconosciuta" in messages
+    assert "fonte 'welforum', chiave 'listing.max_page': chiave sconosciuta" in messages
+    with pytest.raises(SourceError, match="chiave sconosciuta"):
         load_sources(path)
 
 
@@ -67,20 +67,20 @@ def test_bad_urls_duplicate_ids_and_foreign_domains_are_reported(tmp_path):
         + GOOD.replace('id = "welforum"', 'id = "altro"').replace(
             "https://www.welforum.it/feed/", "https://www.vita.it/feed/")
     messages = "\n".join(str(p) for p in check_sources(_write(tmp_path, text)))
-    assert "duplicate id" in messages
-    assert "'ftp://welforum.it/feed' is not an http(s) URL" in messages
-    assert "domain 'www.vita.it' of https://www.vita.it/feed/ is missing from allowed_domains" \
+    assert "codice ripetuto" in messages
+    assert "'ftp://welforum.it/feed' non è un indirizzo http(s)" in messages
+    assert "il dominio 'www.vita.it' di https://www.vita.it/feed/ manca in allowed_domains" \
         in messages
 
 
 def test_missing_fields_bad_kind_and_region_and_syntax_errors(tmp_path):
     text = '[[source]]\nid = "x"\nkind = "blog"\nregion = "Padania"\nallowed_domains = ["x.it"]\n'
     messages = "\n".join(str(p) for p in check_sources(_write(tmp_path, text)))
-    assert "key 'name': missing" in messages and "'blog' is not one of" in messages
-    assert "'Padania' is not an Italian region" in messages
-    assert "needs at least one of feeds, sitemaps, start_urls" in messages
-    assert "not valid TOML" in str(check_sources(_write(tmp_path, "[[source]\n"))[0])
-    assert "does not exist" in str(check_sources(tmp_path / "none.toml")[0])
+    assert "chiave 'name': mancante" in messages and "'blog' non è tra" in messages
+    assert "'Padania' non è una regione italiana" in messages
+    assert "serve almeno uno tra feeds, sitemaps, start_urls" in messages
+    assert "TOML non valido" in str(check_sources(_write(tmp_path, "[[source]\n"))[0])
+    assert "non esiste" in str(check_sources(tmp_path / "none.toml")[0])
 
 
 def test_select_sources(tmp_path):
@@ -115,7 +115,7 @@ def test_registry_in_several_files_and_folders(tmp_path: Path):
     assert [s.id for s in load_sources(location)] == ["welforum", "uno", "tre"]
     empty = tmp_path / "vuota"
     empty.mkdir()
-    assert "no .toml files" in str(check_sources(empty)[0])
+    assert "nessun file .toml" in str(check_sources(empty)[0])
 
 
 def test_problems_name_their_file_when_there_are_several(tmp_path: Path):

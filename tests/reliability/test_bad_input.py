@@ -27,22 +27,22 @@ from tests.reliability.procs import PIPELINE, ROOT, has_traceback
 GOOD_SOURCE = ('[[source]]\nid = "buona"\nname = "Fonte buona"\nkind = "portal"\n'
                'feeds = ["https://www.esempio.it/feed/"]\nallowed_domains = ["esempio.it"]\n')
 BAD_SOURCES = {
-    "malformed": ("[[source]\nid = 'a'\n", "not valid TOML"),
-    "unknown_key": (GOOD_SOURCE + 'colore = "rosso"\n', "key 'colore': unknown key"),
+    "malformed": ("[[source]\nid = 'a'\n", "TOML non valido"),
+    "unknown_key": (GOOD_SOURCE + 'colore = "rosso"\n', "chiave 'colore': chiave sconosciuta"),
     "unknown_listing_key": (GOOD_SOURCE + "[source.listing]\nmax_page = 3\n",
                             "listing.max_page"),
     "bad_url": (GOOD_SOURCE.replace("https://www.esempio.it/feed/", "ftp://esempio.it/f"),
-                "is not an http(s) URL"),
+                "non è un indirizzo http(s)"),
     "offsite_url": (GOOD_SOURCE.replace("www.esempio.it", "www.altro.it"),
-                    "missing from allowed_domains"),
-    "duplicate_id": (GOOD_SOURCE + GOOD_SOURCE, "duplicate id"),
+                    "manca in allowed_domains"),
+    "duplicate_id": (GOOD_SOURCE + GOOD_SOURCE, "codice ripetuto"),
     "wrong_type": (GOOD_SOURCE.replace('["https://www.esempio.it/feed/"]',
                                        '"https://www.esempio.it/feed/"'),
-                   "must be a list of non-empty strings"),
+                   "deve essere un elenco di testi non vuoti"),
     "bad_regex": (GOOD_SOURCE + '[source.listing]\narticle_pattern = "(["\n',
-                  "not a valid regular expression"),
-    "not_utf8": (None, "not valid TOML"),
-    "empty": ("", "no [[source]] tables"),
+                  "espressione regolare non valida"),
+    "not_utf8": (None, "TOML non valido"),
+    "empty": ("", "nessuna tabella [[source]]"),
 }
 JOB = 'id = "settimanale"\nkind = "digest"\ntrigger = "cron"\ncron = "0 7 * * mon"\n'
 BAD_SCHEDULES = {
@@ -114,11 +114,11 @@ def test_bad_sources_file(case: str, tmp_path: Path):
 def test_missing_sources_file_and_unknown_source_id(tmp_path: Path):
     missing = tmp_path / "nessuno.toml"
     one_clear_error(pipeline("crawl", "--sources", str(missing), "--db", str(tmp_path / "a.db")),
-                    str(missing), "does not exist")
+                    str(missing), "non esiste")
     good = tmp_path / "good.toml"
     good.write_text(GOOD_SOURCE, encoding="utf-8")
     one_clear_error(pipeline("crawl", "--sources", str(good), "--db", str(tmp_path / "b.db"),
-                             "--source", "inventata"), "unknown source id(s): inventata")
+                             "--source", "inventata"), "fonti sconosciute: inventata")
     assert not (tmp_path / "a.db").exists() and not (tmp_path / "b.db").exists()
 
 

@@ -280,7 +280,7 @@ def test_unknown_keys_are_named_with_their_source(tmp_path: Path, sid: str, key:
                     encoding="utf-8")
     with pytest.raises(SourceError) as caught:
         load_sources(path)
-    assert f"source {sid!r}, key {key!r}: unknown key" in str(caught.value)
+    assert f"fonte {sid!r}, chiave {key!r}: chiave sconosciuta" in str(caught.value)
     assert str(path) in str(caught.value)
 
 
