@@ -6,7 +6,6 @@ Kept apart from pipeline.py so the command module stays a list of thin commands.
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 import re
 import sys

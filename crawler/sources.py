@@ -240,7 +240,8 @@ def _parse_location(location: str, stamps: tuple) -> tuple[tuple[Source, ...],
         problems += bad
         for source in found:
             if source.id in first_file:
-                problems.append(Problem(source.id, "id", f"codice ripetuto: in {first_file[source.id]}"
+                problems.append(Problem(source.id, "id",
+                                        f"codice ripetuto: in {first_file[source.id]}"
                                         f" e in {path} (i codici devono essere unici)"))
                 continue
             first_file[source.id] = path
@@ -336,7 +337,8 @@ def _check_types(table: dict, sid: str) -> list[Problem]:
             out.append(Problem(sid, key, "deve essere un testo"))
     days = table.get("sitemap_lastmod_days")
     if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
-        out.append(Problem(sid, "sitemap_lastmod_days", "deve essere un numero intero positivo di giorni"))
+        out.append(Problem(sid, "sitemap_lastmod_days",
+                           "deve essere un numero intero positivo di giorni"))
     if "enabled" in table and not isinstance(table["enabled"], bool):
         out.append(Problem(sid, "enabled", "deve essere true o false"))
     if "listing" in table and not isinstance(table["listing"], dict):
@@ -367,7 +369,8 @@ def _check_urls(table: dict, sid: str) -> list[Problem]:
     for dom in domains:
         if not _DOMAIN.match(dom):
             out.append(Problem(sid, "allowed_domains",
-                               f"{dom!r} non è un dominio semplice (senza schema, percorso o porta)"))
+                               f"{dom!r} non è un dominio semplice "
+                               "(senza schema, percorso o porta)"))
     urls = [(k, u) for k in URL_LISTS for u in table.get(k, [])]
     if table.get("homepage"):
         urls.append(("homepage", table["homepage"]))
@@ -389,7 +392,8 @@ def _check_listing(table: dict, sid: str) -> list[Problem]:
             try:
                 re.compile(listing[key])
             except (re.error, TypeError) as exc:
-                out.append(Problem(sid, f"listing.{key}", f"espressione regolare non valida: {exc}"))
+                out.append(Problem(sid, f"listing.{key}",
+                                   f"espressione regolare non valida: {exc}"))
     pages = listing.get("max_pages", 1)
     if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
         out.append(Problem(sid, "listing.max_pages", "deve essere un numero intero positivo"))

@@ -66,14 +66,22 @@ def _check(where: str, raw: object) -> None:
         dt.date.fromisoformat(raw["published"])
     except (TypeError, ValueError) as exc:
         raise EvalDataError(f"{where}: data di pubblicazione non valida ({exc})") from None
-    proc = raw["procedure"]
-    if proc is not None:
-        if missing := _PROCEDURE_KEYS - set(proc):
-            raise EvalDataError(f"{where}: procedura senza {sorted(missing)}")
-        if proc["instrument"] not in INSTRUMENTS:
-            raise EvalDataError(f"{where}: strumento sconosciuto {proc['instrument']!r}")
-        if proc["stage"] not in STAGES:
-            raise EvalDataError(f"{where}: stadio sconosciuto {proc['stage']!r}")
+    _check_procedure(where, raw["procedure"])
+    _check_amounts_and_events(where, raw)
+
+
+def _check_procedure(where: str, proc: dict | None) -> None:
+    if proc is None:
+        return
+    if missing := _PROCEDURE_KEYS - set(proc):
+        raise EvalDataError(f"{where}: procedura senza {sorted(missing)}")
+    if proc["instrument"] not in INSTRUMENTS:
+        raise EvalDataError(f"{where}: strumento sconosciuto {proc['instrument']!r}")
+    if proc["stage"] not in STAGES:
+        raise EvalDataError(f"{where}: stadio sconosciuto {proc['stage']!r}")
+
+
+def _check_amounts_and_events(where: str, raw: dict) -> None:
     for amount in raw["amounts"]:
         if amount.get("role") not in ROLES:
             raise EvalDataError(f"{where}: ruolo sconosciuto {amount.get('role')!r}")
@@ -194,7 +202,8 @@ def format_report(name: str, report: ProcedureReport) -> str:
         f"procedura trovata     P {f.precision:.3f}  R {f.recall:.3f}  F1 {f.f1:.3f}",
         f"strumento             {report.instrument.value:.3f} "
         f"({report.instrument.right}/{report.instrument.total})",
-        f"stadio                {report.stage.value:.3f} ({report.stage.right}/{report.stage.total})",
+        f"stadio                {report.stage.value:.3f} "
+        f"({report.stage.right}/{report.stage.total})",
         f"ente procedente       {report.ente.value:.3f} ({report.ente.right}/{report.ente.total})",
         f"scadenza (data esatta) {report.deadline.value:.3f} "
         f"({report.deadline.right}/{report.deadline.total})",

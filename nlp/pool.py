@@ -15,7 +15,6 @@ pools is reported failed (its outcome carries the error), never silently dropped
 from __future__ import annotations
 
 import datetime as dt
-
 import multiprocessing
 import os
 import threading

@@ -34,6 +34,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«“A-ZÀ-Ý])|\s*\n\s*")
 _ABBREVIATION = re.compile(r"(?:\b(?:art|artt|c|co|n|nn|d|lgs|dott|sig|prof|ing|avv|on|s|ss)"
                            r"|\b[A-Z])\.$", re.IGNORECASE)
 MIN_SENTENCE_CHARS = 25
+# A sentence as a span of the text, for readers that point back into it (nlp/procedures): it
+# ends at . ! ? followed by a space or the end (not "17.30", "450.000"), or at a line break.
+SENTENCE_SPAN = re.compile(r"(?:[^.!?\n]|[.!?](?![\s]|$))+(?:[.!?]+|\n|$)")
 
 
 def normalize(text: str) -> str:

@@ -53,7 +53,8 @@ def add_procedure_decision(db: sqlite_utils.Database, kind: str, article_a: str,
                            reviewer: str, note: str = "") -> int:
     """Record that two articles are (`merge`) or are not (`split`) the same procedure."""
     if kind not in DECISION_KINDS:
-        raise ProcedureError(f"decisione sconosciuta {kind!r} (una tra {', '.join(DECISION_KINDS)})")
+        raise ProcedureError(f"decisione sconosciuta {kind!r} "
+                             f"(una tra {', '.join(DECISION_KINDS)})")
     if article_a == article_b:
         raise ProcedureError("servono due articoli diversi")
     if not reviewer.strip():

@@ -38,8 +38,9 @@ _TIME = r"(?P<{name}h>[0-2]?\d)(?:[:.](?P<{name}m>[0-5]\d))?"
 
 # "dal 28 novembre al 2 dicembre 2026", "dal 3 al 5 dicembre", "3-5 dicembre", "3 e 4 dicembre"
 _RANGE = re.compile(
-    r"(?<![\w/.])(?:dal(?:l['’])?\s+)?" + _DAY.format(name="d1") + r"(?:\s+" + _MONTH.format(name="m1")
-    + _YEAR.format(name="y1") + r")?\s*(?:-|–|al(?:l['’])?\s*|e\s+)\s*"
+    r"(?<![\w/.])(?:dal(?:l['’])?\s+)?" + _DAY.format(name="d1")
+    + r"(?:\s+" + _MONTH.format(name="m1") + _YEAR.format(name="y1") + r")?"
+    + r"\s*(?:-|–|al(?:l['’])?\s*|e\s+)\s*"
     + _DAY.format(name="d2") + r"\s+" + _MONTH.format(name="m2") + _YEAR.format(name="y2")
     + r"(?![\w])",
     re.IGNORECASE)
@@ -83,51 +84,54 @@ def find_dates(text: str, published: dt.date) -> list[DateMention]:
     """Every resolvable date in `text`, left to right, non-overlapping (ranges first)."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
-
-    for m in _RANGE.finditer(text):
-        end_year = _year(m.group("y2"))
-        end_month = MONTHS[m.group("m2").lower()]
-        start_month = MONTHS[m.group("m1").lower()] if m.group("m1") else end_month
-        start_year = _year(m.group("y1")) or end_year
-        last = _resolve(int(m.group("d2")), end_month, end_year, published)
-        if last is None:
-            continue
-        if start_year is None:
-            start_year = last.year - (1 if start_month > end_month else 0)
-        first = _make(start_year, start_month, int(m.group("d1")))
-        if first is None or not first <= last or (last - first).days > 62:
-            continue
-        found.append(_with_time(text, m.start(), m.end(), first, last,
-                                bool(end_year)))
-        taken.append((m.start(), m.end()))
-    for m in _SINGLE.finditer(text):
-        if not free(m.start(), m.end()):
-            continue
-        year = _year(m.group("y"))
-        day = _resolve(int(m.group("d")), MONTHS[m.group("m").lower()], year, published)
-        if day is not None:
-            found.append(_with_time(text, m.start(), m.end(), day, None, bool(year)))
-            taken.append((m.start(), m.end()))
-    for m in _NUMERIC.finditer(text):
-        if not free(m.start(), m.end()):
-            continue
-        year = int(m.group("y"))
-        year = year + 2000 if year < 100 else year
-        day = _make(year, int(m.group("m")), int(m.group("d")))
-        if day is not None:
-            found.append(_with_time(text, m.start(), m.end(), day, None, True))
-            taken.append((m.start(), m.end()))
-    for m in _WEEKDAY_DAY.finditer(text):
-        if not free(m.start(), m.end()):
-            continue
-        day = _weekday_day(WEEKDAYS[m.group("w").lower()], int(m.group("d")), published)
-        if day is not None:
-            found.append(_with_time(text, m.start(), m.end(), day, None, False))
-            taken.append((m.start(), m.end()))
+    readers = ((_RANGE, _read_range), (_SINGLE, _read_single), (_NUMERIC, _read_numeric),
+               (_WEEKDAY_DAY, _read_weekday_day))
+    for pattern, read in readers:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and m.end() > s for s, e in taken):
+                continue
+            day = read(m, published)
+            if day is not None:
+                first, last, explicit_year = day
+                found.append(_with_time(text, m.start(), m.end(), first, last, explicit_year))
+                taken.append((m.start(), m.end()))
     return sorted(found, key=lambda d: d.start)
+
+
+_Read = tuple[dt.date, dt.date | None, bool] | None  # first day, last day, year written
+
+
+def _read_range(m: re.Match, published: dt.date) -> _Read:
+    end_year = _year(m.group("y2"))
+    end_month = MONTHS[m.group("m2").lower()]
+    start_month = MONTHS[m.group("m1").lower()] if m.group("m1") else end_month
+    start_year = _year(m.group("y1")) or end_year
+    last = _resolve(int(m.group("d2")), end_month, end_year, published)
+    if last is None:
+        return None
+    if start_year is None:
+        start_year = last.year - (1 if start_month > end_month else 0)
+    first = _make(start_year, start_month, int(m.group("d1")))
+    if first is None or not first <= last or (last - first).days > 62:
+        return None
+    return first, last, bool(end_year)
+
+
+def _read_single(m: re.Match, published: dt.date) -> _Read:
+    year = _year(m.group("y"))
+    day = _resolve(int(m.group("d")), MONTHS[m.group("m").lower()], year, published)
+    return (day, None, bool(year)) if day else None
+
+
+def _read_numeric(m: re.Match, published: dt.date) -> _Read:
+    year = int(m.group("y"))
+    day = _make(year + 2000 if year < 100 else year, int(m.group("m")), int(m.group("d")))
+    return (day, None, True) if day else None
+
+
+def _read_weekday_day(m: re.Match, published: dt.date) -> _Read:
+    day = _weekday_day(WEEKDAYS[m.group("w").lower()], int(m.group("d")), published)
+    return (day, None, False) if day else None
 
 
 def _year(raw: str | None) -> int | None:

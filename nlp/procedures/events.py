@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from nlp.procedures.dates import DateMention, find_dates
+from nlp.text_norm import SENTENCE_SPAN
 from nlp.types import OrgMention, PlaceMention
 from store.taxonomy import TAXONOMY
 from store.text import fold
@@ -29,13 +30,15 @@ _TYPE_CUES: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"webinar", "webinar"),
         (r"(?:in |una )?diretta (?:streaming|online|facebook|youtube)", "webinar"),
         (r"incontro (?:online|on line|in streaming|su zoom|su teams)", "webinar"),
-        (r"tavol[oi] (?:di |della |tematic|territorial|permanent|cittadin|di lavoro|di co-?)", "tavolo"),
+        (r"tavol[oi] (?:di |della |tematic|territorial|permanent|cittadin|di lavoro|di co-?)",
+         "tavolo"),
         (r"tavol[oi]\b", "tavolo"),
         (r"assemblea pubblica", "tavolo"),
         (r"(?:forum|consulta) (?:del terzo settore|territoriale|cittadin)", "tavolo"),
         (r"sessione (?:di )?co-?programmazione", "tavolo"),
         (r"workshop", "workshop"),
-        (r"laboratori[oi] (?:partecipativ|di co-?progettazione|territorial|aperto|di comunita)", "workshop"),
+        (r"laboratori[oi] (?:partecipativ|di co-?progettazione|territorial|aperto|di comunita)",
+         "workshop"),
         (r"hackathon", "workshop"),
         (r"laboratori[oi]\b", "workshop"),
         (r"cabina di regia", "tavolo"),
@@ -79,12 +82,15 @@ _NOT_EVENT_DATE = re.compile(
     r"\bn\.\s*\d+|nato|nata|approvat[oa] (?:il|in data)|protocollo)"
     r"[^.;]{0,25}$", re.IGNORECASE)
 _PAST_VERBS = re.compile(
-    r"(?:si e (?:svolt|tenut|conclus|chius)|si sono (?:svolt|tenut|conclus)|ha visto|hanno partecipato|"
-    r"ha ospitato|e stat[oa] present|ha riunito|hanno preso parte|ha avuto luogo|si e chiuso|"
+    r"(?:si e (?:svolt|tenut|conclus|chius)|si sono (?:svolt|tenut|conclus)|ha visto|"
+    r"hanno partecipato|ha ospitato|e stat[oa] present|ha riunito|hanno preso parte|"
+    r"ha avuto luogo|si e chiuso|"
     r"e andat[oa] in scena|ha registrato)", re.IGNORECASE)
-_ONLINE = re.compile(r"(?<![a-z])(?:online|on line|on-line|webinar|streaming|zoom|teams|google meet|"
-                     r"piattaforma|in diretta|collegamento|da remoto|a distanza)", re.IGNORECASE)
-_VENUE = re.compile(r"(?:presso|nella|nel|nell['’]|alla|al|all['’]|in)\s+(?:la\s+|il\s+|l['’]|lo\s+)?"
+_ONLINE = re.compile(r"(?<![a-z])(?:online|on line|on-line|webinar|streaming|zoom|teams|"
+                     r"google meet|piattaforma|in diretta|collegamento|da remoto|a distanza)",
+                     re.IGNORECASE)
+_VENUE = re.compile(r"(?:presso|nella|nel|nell['’]|alla|al|all['’]|in)\s+"
+                    r"(?:la\s+|il\s+|l['’]|lo\s+)?"
                     r"((?:sala|aula|auditorium|teatro|biblioteca|sede|centro|palazzo|villa|"
                     r"casa|spazio|ex|chiesa|oratorio|parco|piazza|via|viale|corso|scuola|istituto|"
                     r"municipio|polo|museo|cinema|salone|cortile|chiostro|rocca|castello|"
@@ -98,8 +104,6 @@ _URL = re.compile(r"https?://[^\s<>\"')]+|www\.[^\s<>\"')]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _REGISTER = re.compile(r"iscri|prenot|registra|partecipazione (?:e )?gratuita", re.IGNORECASE)
 _TITLE = re.compile(r"[“\"«]([^”\"»\n]{4,120})[”\"»]")
-# a sentence ends at . ! ? followed by a space (not "17.30", "450.000") or at a line break
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s]|$))+(?:[.!?]+|\n|$)")
 
 
 @dataclass
@@ -123,7 +127,7 @@ def find_events(text: str, published: dt.date, organisations: list[OrgMention] =
                 places: list[PlaceMention] = ()) -> list[Event]:
     """Events announced in `text`, in order, one per (type, start)."""
     dates = find_dates(text, published)
-    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    sentences = [(m.start(), m.end()) for m in SENTENCE_SPAN.finditer(text) if m.group().strip()]
     events: list[Event] = []
     seen: set[tuple[str, str]] = set()
     for n, (a, b) in enumerate(sentences):

@@ -91,6 +91,35 @@ def same_procedure(a: dict, b: dict, *, without_subject: bool = False) -> bool:
         _overlap(words_a, words_b) >= 0.5
 
 
+class _Groups:
+    """Union-find over article ids that refuses to join two groups staff kept apart."""
+
+    def __init__(self, ids: list[str], splits: Iterable[tuple[str, str]]):
+        self.parent = {i: i for i in ids}
+        self.members = {i: {i} for i in ids}
+        self.apart: dict[str, set[str]] = {i: set() for i in ids}
+        for a, b in splits:
+            if a in self.apart and b in self.apart:
+                self.apart[a].add(b)
+                self.apart[b].add(a)
+
+    def find(self, x: str) -> str:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb or any(self.apart[m] & self.members[rb] for m in self.members[ra]):
+            return  # already one, or staff said these are different procedures (a split wins)
+        self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
+
+    def size(self, x: str) -> int:
+        return len(self.members[self.find(x)])
+
+
 def link(items: list[dict], merges: Iterable[tuple[str, str]] = (),
          splits: Iterable[tuple[str, str]] = ()) -> list[list[str]]:
     """Groups of article ids, each one procedure, articles in order of publication.
@@ -100,62 +129,50 @@ def link(items: list[dict], merges: Iterable[tuple[str, str]] = (),
     """
     order = sorted(items, key=lambda i: (i.get("published") or "", i["article_id"]))
     ids = [i["article_id"] for i in order]
-    parent = {i: i for i in ids}
-    members = {i: {i} for i in ids}
-    apart: dict[str, set[str]] = {i: set() for i in ids}
-    for a, b in splits:
-        if a in apart and b in apart:
-            apart[a].add(b)
-            apart[b].add(a)
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            return
-        if any(apart[m] & members[rb] for m in members[ra]):
-            return  # staff said these are different procedures (a split wins over a merge)
-        parent[rb] = ra
-        members[ra] |= members.pop(rb)
-
+    groups = _Groups(ids, splits)
     for a, b in merges:
-        if a in parent and b in parent:
-            union(a, b)
+        if a in groups.parent and b in groups.parent:
+            groups.union(a, b)
     stories: dict[str, str] = {}
     for item in order:  # one story republished on several sites is one procedure
         if item.get("cluster_id"):
-            union(stories.setdefault(item["cluster_id"], item["article_id"]), item["article_id"])
+            groups.union(stories.setdefault(item["cluster_id"], item["article_id"]),
+                         item["article_id"])
     by_instrument: dict[str, list[dict]] = {}
     for item in order:
         by_instrument.setdefault(item["instrument"], []).append(item)
-    for same in by_instrument.values():  # in date order: stop at the end of the time span
-        for n, a in enumerate(same):
-            day_a = _day(a.get("published"))
-            for b in same[n + 1:]:
-                day_b = _day(b.get("published"))
-                if day_a and day_b and (day_b - day_a).days > MAX_SPAN_DAYS:
-                    break
-                if find(a["article_id"]) != find(b["article_id"]) and same_procedure(a, b):
-                    union(a["article_id"], b["article_id"])
+    for same in by_instrument.values():
+        _link_within_span(same, groups)
     for a in order:  # an article without a subject joins the nearest matching procedure only
-        if subject_words(a.get("subject")) or len(members.get(find(a["article_id"]), ())) > 1:
-            continue
-        day_a = _day(a.get("published")) or dt.date.min
-        matches = [b for b in by_instrument[a["instrument"]] if b is not a
-                   and same_procedure(a, b, without_subject=True)]
-        if matches:
-            nearest = min(matches, key=lambda b: abs(((_day(b.get("published")) or dt.date.min)
-                                                     - day_a).days))
-            union(nearest["article_id"], a["article_id"])
-    groups: dict[str, list[str]] = {}
+        if not subject_words(a.get("subject")) and groups.size(a["article_id"]) == 1:
+            _attach(a, by_instrument[a["instrument"]], groups)
+    result: dict[str, list[str]] = {}
     for i in ids:
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+        result.setdefault(groups.find(i), []).append(i)
+    return list(result.values())
+
+
+def _link_within_span(same: list[dict], groups: _Groups) -> None:
+    """Pairs of one instrument, in date order, up to the end of the time span."""
+    for n, a in enumerate(same):
+        day_a = _day(a.get("published"))
+        for b in same[n + 1:]:
+            day_b = _day(b.get("published"))
+            if day_a and day_b and (day_b - day_a).days > MAX_SPAN_DAYS:
+                break
+            if groups.find(a["article_id"]) != groups.find(b["article_id"]) \
+                    and same_procedure(a, b):
+                groups.union(a["article_id"], b["article_id"])
+
+
+def _attach(a: dict, candidates: list[dict], groups: _Groups) -> None:
+    """Join the article to the matching one nearest in time, if any."""
+    day_a = _day(a.get("published")) or dt.date.min
+    matches = [b for b in candidates if b is not a and same_procedure(a, b, without_subject=True)]
+    if matches:
+        nearest = min(matches, key=lambda b: abs(((_day(b.get("published")) or dt.date.min)
+                                                 - day_a).days))
+        groups.union(nearest["article_id"], a["article_id"])
 
 
 def procedure_id(article_ids: list[str]) -> str:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nlp.procedures.dates import find_dates
+from nlp.text_norm import SENTENCE_SPAN
 from nlp.types import OrgMention, PlaceMention
 from store.taxonomy import TAXONOMY
 from store.text import fold
@@ -25,13 +26,12 @@ from store.text import fold
 INSTRUMENTS = TAXONOMY.ids("instruments")
 STAGES = TAXONOMY.ids("stages")  # in the order a procedure goes through them; sospeso last
 CUES_PATH = Path(__file__).resolve().parents[1] / "patterns" / "procedure_cues.json"
-# a sentence ends at . ! ? followed by a space (not "17.30", "450.000") or at a line break
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s]|$))+(?:[.!?]+|\n|$)")
 _WORD_NUMBERS = {"uno": 1, "un": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6,
                  "sette": 7, "otto": 8, "nove": 9, "dieci": 10, "dodici": 12, "diciotto": 18,
                  "ventiquattro": 24, "trentasei": 36, "quarantotto": 48}
 _DURATION = re.compile(
-    r"(?:durata (?:(?:di|pari a|prevista di|complessiva di)\s+)?|per (?:un periodo di |la durata di )?"
+    r"(?:durata (?:(?:di|pari a|prevista di|complessiva di)\s+)?"
+    r"|per (?:un periodo di |la durata di )?"
     r"|della durata di |arco (?:temporale )?di )"
     r"((?:\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\s+(?:mesi|anni|annualità|settimane)"
     r"(?:\s+(?:rinnovabil[ei]|eventualmente rinnovabil[ei]|prorogabil[ei])(?:\s+(?:per|di)\s+"
@@ -100,7 +100,8 @@ def find_procedure(text: str, title: str, published: dt.date, *, relevant: bool,
     duration = _DURATION.search(full)
     return Procedure(
         instrument=instrument,
-        ente_procedente={"text": ente.text, "canonical": body_name(ente.canonical)} if ente else None,
+        ente_procedente=({"text": ente.text, "canonical": body_name(ente.canonical)}
+                         if ente else None),
         subject=_subject(full),
         stage=stage,
         deadline=deadline,
@@ -115,7 +116,8 @@ def _instrument(folded: str, folded_title: str, practice_types: list[str]) -> st
     """The instrument named in the title, else the one named most often, else the classifier's
     practice type."""
     cues = _cues()["instrument"]
-    counts = {name: sum(len(p.findall(folded)) for p in patterns) for name, patterns in cues.items()}
+    counts = {name: sum(len(p.findall(folded)) for p in patterns)
+              for name, patterns in cues.items()}
     in_title = [name for name, patterns in cues.items() if any(p.search(folded_title)
                                                                 for p in patterns)]
     if in_title:
@@ -132,12 +134,13 @@ def _stage(full: str, folded: str) -> tuple[str | None, str]:
     wins when the procedure is suspended, annulled or challenged."""
     cues = _cues()
     best, evidence = None, ""
-    for m in _SENTENCE.finditer(folded):
+    for m in SENTENCE_SPAN.finditer(folded):
         sentence = m.group()
         for stage, patterns in cues["stage"].items():
             for p in patterns:
                 hit = p.search(sentence)
-                if hit is None or cues["future"].search(sentence[max(0, hit.start() - 30):hit.start()]):
+                if hit is None or cues["future"].search(
+                        sentence[max(0, hit.start() - 30):hit.start()]):
                     continue
                 if stage == "sospeso":
                     return "sospeso", full[m.start():m.end()].strip()
@@ -206,7 +209,8 @@ def _subject(full: str) -> str | None:
     for pattern in _cues()["subject"]:
         m = pattern.search(full)
         if m:
-            subject = re.split(r"\s+(?:rivolt[oaie]|da realizzar|presso|con (?:il|la|lo|gli|le|i)\b|"
+            subject = re.split(r"\s+(?:rivolt[oaie]|da realizzar|presso|"
+                               r"con (?:il|la|lo|gli|le|i)\b|"
                                r"per (?:il|la) (?:periodo|durata)|entro|nel (?:comune|territorio)|"
                                r"che\b|ai sensi|di cui)", m.group("subject"), maxsplit=1)[0]
             subject = subject.strip(" ,;:-–\"“”'")

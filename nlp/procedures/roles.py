@@ -46,13 +46,20 @@ def role_of(text: str, start: int, end: int, kind: str = "money") -> str:
         return "cofinanziamento" if _any(cues["cofinanziamento"], before + " " + after) else "altro"
     if _any(cues["per_unita_after"], after[:40]) or _any(cues["per_unita_before"], before[-50:]):
         return "per_unita"
-    # what is attached right after the amount ("... di cofinanziamento", "... dal Fondo")
+    return _attached_role(cues, after) or _nearest_role(cues, before) or (
+        "budget" if _any(cues["budget_after"], after[:50]) else "altro")
+
+
+def _attached_role(cues: dict, after: str) -> str | None:
+    """A role attached right after the amount ("... di cofinanziamento", "... dal Fondo")."""
     if _any(cues["cofinanziamento"], after[:50]):
         return "cofinanziamento"
-    for role in ("contributo", "fondo"):
-        if _any(cues[f"{role}_after"], after[:50]):
-            return role
-    # else the nearest cue before the amount decides; ties go to the earlier role in this order
+    return next((role for role in ("contributo", "fondo")
+                 if _any(cues[f"{role}_after"], after[:50])), None)
+
+
+def _nearest_role(cues: dict, before: str) -> str | None:
+    """The role of the cue nearest before the amount; ties go to the earlier role here."""
     best: tuple[int, int, str] | None = None
     for order, role in enumerate(("cofinanziamento", "fondo", "contributo", "budget", "costo")):
         for pattern in cues[role]:
@@ -60,11 +67,7 @@ def role_of(text: str, start: int, end: int, kind: str = "money") -> str:
                 distance = len(before) - m.end()
                 if best is None or (distance, order) < best[:2]:
                     best = (distance, order, role)
-    if best is not None:
-        return best[2]
-    if _any(cues["budget_after"], after[:50]):
-        return "budget"
-    return "altro"
+    return best[2] if best else None
 
 
 def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:

@@ -257,7 +257,8 @@ def test_procedure_events_and_amount_roles_are_stored_and_replaced(db):
         "amounts": [{"text": "1,2 milioni di euro", "start": 260, "end": 279, "kind": "money",
                      "value": 1200000.0, "role": "budget"}],
         "procedure": {"instrument": "coprogettazione",
-                      "ente_procedente": {"text": "Comune di Lecco", "canonical": "Comune di Lecco"},
+                      "ente_procedente": {"text": "Comune di Lecco",
+                                          "canonical": "Comune di Lecco"},
                       "subject": "educativa di strada", "stage": "avviso",
                       "deadline": "2027-01-15T12:00", "partners": ["Cooperativa Sociale Sineresi"],
                       "territory": ["Lecco"], "duration": "36 mesi", "evidence": "avviso"},
@@ -271,7 +272,8 @@ def test_procedure_events_and_amount_roles_are_stored_and_replaced(db):
     proc = db["article_procedures"].get(res.article_id)
     assert (proc["instrument"], proc["ente"], proc["stage"], proc["deadline"]) == (
         "coprogettazione", "Comune di Lecco", "avviso", "2027-01-15T12:00")
-    assert proc["partners"] == '["Cooperativa Sociale Sineresi"]' and proc["pipeline_version"] == "p1"
+    assert proc["partners"] == '["Cooperativa Sociale Sineresi"]'
+    assert proc["pipeline_version"] == "p1"
     (event,) = db["events"].rows
     assert (event["type"], event["start"], event["online"], event["past"]) == (
         "tavolo", "2026-12-17T17:30", 0, 0)
